@@ -1,0 +1,115 @@
+// The whole model: token + position embeddings -> N transformer blocks -> final norm -> logits.
+import * as tf from "@tensorflow/tfjs";
+import { causalMask } from "./attention";
+import { LayerNorm, NormPlacement, TransformerBlock, prefixed } from "./block";
+import { checkHeads } from "./multihead";
+import { linear } from "./ops";
+import { makeRng, normalArray } from "./random";
+import { VOCAB_SIZE } from "./vocab";
+
+export interface ModelConfig {
+  vocabSize: number; // V
+  contextLength: number; // the most tokens the model can see at once
+  dModel: number; // D
+  numHeads: number; // H
+  numLayers: number; // N blocks
+  ffnHidden: number; // feed-forward width
+  norm: NormPlacement;
+  seed: number; // initial weights
+}
+
+export const DEFAULT_CONFIG: ModelConfig = {
+  vocabSize: VOCAB_SIZE,
+  contextLength: 16,
+  dModel: 64,
+  numHeads: 4,
+  numLayers: 2,
+  ffnHidden: 256,
+  norm: "pre",
+  seed: 0,
+};
+
+/** Defaults filled in, every value checked; ffnHidden follows dModel (4x) unless given. */
+export function makeConfig(overrides: Partial<ModelConfig> = {}): ModelConfig {
+  const config = { ...DEFAULT_CONFIG, ffnHidden: 4 * (overrides.dModel ?? DEFAULT_CONFIG.dModel), ...overrides };
+  for (const key of ["vocabSize", "contextLength", "dModel", "numHeads", "numLayers", "ffnHidden"] as const) {
+    const value = config[key];
+    if (!Number.isInteger(value) || value < 1) throw new Error(`${key} must be a positive whole number, got ${value}.`);
+  }
+  if (!Number.isInteger(config.seed)) throw new Error(`seed must be a whole number, got ${config.seed}.`);
+  checkHeads(config);
+  return config;
+}
+
+export interface ForwardResult {
+  logits: tf.Tensor; // [B, T, V] a score for every possible next token
+  attention: tf.Tensor[]; // one [B, H, T, T] per layer
+}
+
+export class Transformer {
+  readonly config: ModelConfig;
+  readonly tokenEmbedding: tf.Variable; // [V, D]
+  readonly positionEmbedding: tf.Variable; // [contextLength, D]
+  readonly blocks: TransformerBlock[];
+  readonly finalNorm: LayerNorm;
+  readonly head: tf.Variable; // [D, V]
+  readonly headBias: tf.Variable; // [V]
+
+  constructor(overrides: Partial<ModelConfig> = {}) {
+    const config = makeConfig(overrides);
+    this.config = config;
+    const { vocabSize: V, contextLength, dModel: D } = config;
+    const rng = makeRng(config.seed);
+    const outputStd = 0.02 / Math.sqrt(2 * config.numLayers); // GPT-2: keeps the residual sum's size steady
+    this.tokenEmbedding = tf.variable(tf.tensor2d(normalArray(V * D, 0.02, rng), [V, D]));
+    this.positionEmbedding = tf.variable(tf.tensor2d(normalArray(contextLength * D, 0.02, rng), [contextLength, D]));
+    this.blocks = Array.from({ length: config.numLayers }, () => new TransformerBlock({ ...config, residual: true }, rng, outputStd));
+    this.finalNorm = new LayerNorm(D);
+    this.head = tf.variable(tf.tensor2d(normalArray(D * V, 0.02, rng), [D, V]));
+    this.headBias = tf.variable(tf.zeros([V]));
+  }
+
+  /** ids [B, T] (T <= contextLength) -> logits [B, T, V] and every layer's attention weights. */
+  forward(ids: number[][] | tf.Tensor2D): ForwardResult {
+    const [B, T] = Array.isArray(ids) ? [ids.length, ids[0]?.length ?? 0] : ids.shape;
+    if (B === 0 || T === 0) throw new Error(`forward: got ${B} sequences of ${T} tokens; expected at least one token.`);
+    if (T > this.config.contextLength) {
+      throw new Error(`forward: ${T} tokens do not fit the context of ${this.config.contextLength} tokens.`);
+    }
+    return tf.tidy(() => {
+      const idTensor = Array.isArray(ids) ? tf.tensor2d(ids, [B, T], "int32") : ids; // [B, T]
+      const oneHot = tf.oneHot(idTensor, this.config.vocabSize).toFloat(); // [B, T, V]
+      const tokens = linear(oneHot, this.tokenEmbedding as tf.Tensor2D); // [B, T, D]
+      const positions = this.positionEmbedding.slice([0, 0], [T, this.config.dModel]); // [T, D]
+      const mask = causalMask(T); // [T, T]
+      let x = tokens.add(positions); // [B, T, D]
+      const attention: tf.Tensor[] = [];
+      for (const block of this.blocks) {
+        const result = block.apply(x, mask); // [B, T, D], [B, H, T, T]
+        x = result.output;
+        attention.push(result.weights);
+      }
+      const logits = linear(this.finalNorm.apply(x), this.head as tf.Tensor2D, this.headBias as tf.Tensor1D); // [B, T, V]
+      return { logits, attention };
+    });
+  }
+
+  /** Every trainable weight under a stable name ("blocks.0.attention.wq"), in a fixed order. */
+  namedWeights(): Record<string, tf.Variable> {
+    const groups: Record<string, Record<string, tf.Variable>> = {
+      embedding: { token: this.tokenEmbedding, position: this.positionEmbedding },
+    };
+    this.blocks.forEach((block, i) => (groups[`blocks.${i}`] = block.namedWeights()));
+    groups.finalNorm = this.finalNorm.namedWeights();
+    groups.head = { weight: this.head, bias: this.headBias };
+    return prefixed(groups);
+  }
+
+  numParameters(): number {
+    return Object.values(this.namedWeights()).reduce((sum, v) => sum + v.size, 0);
+  }
+
+  dispose(): void {
+    for (const variable of Object.values(this.namedWeights())) variable.dispose();
+  }
+}

@@ -1,0 +1,101 @@
+import { createRequire } from "module";
+import * as path from "path";
+import { afterEach, describe, expect, it, vi } from "vitest";
+import { PLOTLY_MIME, describeFigure, livePlot, show } from "../lib/display";
+import { attentionHeatmap, lineChart } from "../lib/plot";
+
+// tslab 1.0.22 sends display data through the function the running kernel stores in
+// tslab/dist/jupyter `lastWriteDisplayData` (null outside a kernel). Setting it here
+// stands in for the kernel, so the tests see exactly what a notebook would receive.
+interface DisplayMessage {
+  data: Record<string, unknown>;
+  transient: { display_id?: string };
+}
+type WriteDisplayData = ((message: DisplayMessage, update: boolean | undefined) => void) | null;
+const tslabJupyter = createRequire(path.join(process.cwd(), "package.json"))("tslab/dist/jupyter") as {
+  lastWriteDisplayData: WriteDisplayData;
+};
+
+function fakeKernel(): { message: DisplayMessage; update: boolean | undefined }[] {
+  const sent: { message: DisplayMessage; update: boolean | undefined }[] = [];
+  tslabJupyter.lastWriteDisplayData = (message, update) => sent.push({ message, update });
+  return sent;
+}
+
+afterEach(() => {
+  tslabJupyter.lastWriteDisplayData = null;
+  vi.restoreAllMocks();
+});
+
+const heat = attentionHeatmap([[1, 0], [0.4, 0.6]], ["two", "two"], ["two", "two"], { title: "weights" });
+const loss = (steps: number) =>
+  lineChart([{ name: "loss", x: Array.from({ length: steps }, (_, i) => i), y: Array.from({ length: steps }, (_, i) => 1 / (i + 1)) }]);
+
+describe("describeFigure", () => {
+  it("names the title and counts traces by type", () => {
+    expect(describeFigure(heat)).toBe('plot "weights": 1 heatmap trace');
+    const two = lineChart([{ name: "a", x: [0], y: [1] }, { name: "b", x: [0], y: [1] }]);
+    expect(describeFigure(two)).toBe("plot (untitled): 2 scatter traces");
+  });
+});
+
+describe("outside a Jupyter kernel", () => {
+  it("show prints a one-line summary instead of throwing", () => {
+    const log = vi.spyOn(console, "log").mockImplementation(() => undefined);
+    expect(() => show(heat)).not.toThrow();
+    expect(log).toHaveBeenCalledTimes(1);
+    expect(log.mock.calls[0][0]).toBe('plot "weights": 1 heatmap trace (not shown: no Jupyter kernel)');
+  });
+
+  it("livePlot updates print one line each instead of throwing", () => {
+    const log = vi.spyOn(console, "log").mockImplementation(() => undefined);
+    const live = livePlot();
+    live.update(loss(1));
+    live.update(loss(2));
+    expect(log).toHaveBeenCalledTimes(2);
+    expect(String(log.mock.calls[1][0])).toMatch(/1 scatter trace \(not shown/);
+  });
+});
+
+describe("inside a kernel", () => {
+  it("show sends the figure as an object under the plotly mime type", () => {
+    const sent = fakeKernel();
+    show(heat);
+    expect(sent).toHaveLength(1);
+    expect(Boolean(sent[0].update)).toBe(false); // tslab sends undefined for a new output
+    expect(Object.keys(sent[0].message.data)).toEqual([PLOTLY_MIME]);
+    expect(PLOTLY_MIME).toBe("application/vnd.plotly.v1+json");
+    expect(typeof sent[0].message.data[PLOTLY_MIME]).toBe("object"); // a string blanks the notebook
+    expect(sent[0].message.data[PLOTLY_MIME]).toEqual(heat);
+  });
+
+  it("livePlot draws one output, then replaces it through text so JupyterLab redraws it", () => {
+    const sent = fakeKernel();
+    const live = livePlot();
+    live.update(loss(1));
+    live.update(loss(2));
+    const id = sent[0].message.transient.display_id;
+    expect(id).toMatch(/^[0-9a-f]{16}$/);
+    expect(sent.map((s) => [Object.keys(s.message.data)[0], Boolean(s.update), s.message.transient.display_id])).toEqual([
+      [PLOTLY_MIME, false, id],
+      ["text/plain", true, id],
+      [PLOTLY_MIME, true, id],
+    ]);
+    expect(sent[2].message.data[PLOTLY_MIME]).toEqual(loss(2));
+    expect(sent[1].message.data["text/plain"]).toBe(describeFigure(loss(2)));
+  });
+
+  it("gives each livePlot its own output", () => {
+    const sent = fakeKernel();
+    livePlot().update(loss(1));
+    livePlot().update(loss(1));
+    expect(sent[0].message.transient.display_id).not.toBe(sent[1].message.transient.display_id);
+  });
+
+  it("passes on errors other than 'no kernel'", () => {
+    tslabJupyter.lastWriteDisplayData = () => {
+      throw new Error("socket closed");
+    };
+    expect(() => show(heat)).toThrow("socket closed");
+  });
+});

@@ -1,0 +1,349 @@
+import { describe, expect, it } from "vitest";
+import {
+  Axis, Figure, HeatmapTrace, attentionHeatmap, barChart, heatmapDropdown, heatmapGrid, lineChart, matrixHeatmap,
+} from "../lib/plot";
+
+const TOKENS = ["[START]", "two", "plus", "two", "="];
+const T = TOKENS.length;
+
+/** A T x T causal attention pattern whose rows sum to 1 and differ by `seed`. */
+function weights(seed: number, t = T): number[][] {
+  return Array.from({ length: t }, (_, i) => {
+    const row = Array.from({ length: t }, (_, j) => (j <= i ? 1 + ((seed + i * 3 + j) % 4) : 0));
+    const sum = row.reduce((a, b) => a + b, 0);
+    return row.map((v) => v / sum);
+  });
+}
+
+function heatmap(fig: Figure, i = 0): HeatmapTrace {
+  const trace = fig.data[i];
+  if (trace.type !== "heatmap") throw new Error(`trace ${i} is ${trace.type}, not a heatmap`);
+  return trace;
+}
+
+/** The hover text plotly shows for cell [row][col], with %{customdata[k]} and %{z:.3f} filled in. */
+function hoverText(trace: HeatmapTrace, row: number, col: number): string {
+  return trace.hovertemplate
+    .replace(/%\{customdata\[(\d)\]\}/g, (_, k: string) => trace.customdata[row][col][Number(k)])
+    .replace("%{z:.3f}", (trace.z[row][col] as number).toFixed(3))
+    .replace("<extra></extra>", "");
+}
+
+/** Every JSON-able check of a figure: it must survive the trip to the notebook unchanged. */
+function roundTrip(fig: Figure): Figure {
+  return JSON.parse(JSON.stringify(fig)) as Figure;
+}
+
+describe("attentionHeatmap", () => {
+  const w = weights(1);
+  const fig = attentionHeatmap(w, TOKENS, TOKENS, { title: "two plus two" });
+  const trace = heatmap(fig);
+
+  it("keeps repeated tokens on their own rows and columns", () => {
+    expect(trace.y).toEqual([0, 1, 2, 3, 4]);
+    expect(trace.x).toEqual([0, 1, 2, 3, 4]);
+    expect(new Set(trace.y).size).toBe(T);
+    expect(fig.layout.yaxis?.tickvals).toEqual(trace.y);
+    expect(fig.layout.yaxis?.ticktext).toEqual(TOKENS);
+    expect(fig.layout.xaxis?.ticktext).toEqual(TOKENS);
+    expect(fig.layout.yaxis?.tickmode).toBe("array");
+  });
+
+  it("reads query rows top-down, labels the axes and fixes the colour scale to 0..1", () => {
+    expect(fig.layout.yaxis?.autorange).toBe("reversed");
+    expect(fig.layout.yaxis?.title?.text).toBe("query");
+    expect(fig.layout.xaxis?.title?.text).toBe("key");
+    expect(fig.layout.title?.text).toBe("two plus two");
+    expect(fig.layout.coloraxis?.cmin).toBe(0);
+    expect(fig.layout.coloraxis?.cmax).toBe(1);
+    expect(trace.coloraxis).toBe("coloraxis");
+    expect(attentionHeatmap(w, TOKENS, TOKENS, { zmax: 0.5 }).layout.coloraxis?.cmax).toBe(0.5);
+  });
+
+  it("holds the weights row by row and hovers query, key and weight", () => {
+    expect(trace.z).toEqual(w);
+    expect(hoverText(trace, 3, 2)).toBe(`query: two<br>key: plus<br>weight: ${w[3][2].toFixed(3)}`);
+    expect(hoverText(trace, 0, 0)).toBe("query: [START]<br>key: [START]<br>weight: 1.000");
+  });
+
+  it("escapes labels that plotly would read as HTML tags", () => {
+    const fig = attentionHeatmap([[1]], ["<eos>"], ["a&b"]);
+    expect(fig.layout.yaxis?.ticktext).toEqual(["&lt;eos&gt;"]);
+    expect(heatmap(fig).customdata[0][0]).toEqual(["&lt;eos&gt;", "a&amp;b"]);
+  });
+
+  it("prints values in small heatmaps only, unless told", () => {
+    expect(trace.texttemplate).toBe("%{z:.2f}");
+    const big = weights(0, 13);
+    const bigTokens = big.map((_, i) => `t${i}`);
+    expect(heatmap(attentionHeatmap(big, bigTokens, bigTokens)).texttemplate).toBeUndefined();
+    expect(heatmap(attentionHeatmap(w, TOKENS, TOKENS, { showValues: false })).texttemplate).toBeUndefined();
+  });
+
+  it("handles rectangular weights: rows follow queries, columns follow keys", () => {
+    const fig = attentionHeatmap([[0.5, 0.5, 0]], ["="], ["two", "plus", "two"]);
+    expect(heatmap(fig).z).toEqual([[0.5, 0.5, 0]]);
+    expect(fig.layout.yaxis?.ticktext).toEqual(["="]);
+    expect(fig.layout.xaxis?.ticktext).toEqual(["two", "plus", "two"]);
+  });
+
+  it("survives JSON unchanged", () => {
+    expect(roundTrip(fig)).toEqual(fig);
+  });
+
+  it("rejects a ragged matrix or a label count mismatch, naming the sizes", () => {
+    expect(() => attentionHeatmap(w, TOKENS.slice(1), TOKENS)).toThrow(/5 rows but there are 4 query labels/);
+    expect(() => attentionHeatmap(w, TOKENS, TOKENS.slice(1))).toThrow(/row 0 of the matrix has 5 values but there are 4 key labels/);
+    const ragged = w.map((row, i) => (i === 2 ? row.slice(0, 3) : row));
+    expect(() => attentionHeatmap(ragged, TOKENS, TOKENS)).toThrow(/row 2 of the matrix has 3 values but there are 5 key labels/);
+    expect(() => attentionHeatmap([], [], [])).toThrow(/0 x 0/);
+  });
+});
+
+describe("matrixHeatmap", () => {
+  it("names rows, columns and values as asked and leaves the colour range to the data", () => {
+    const fig = matrixHeatmap([[1, -2], [3, 4]], ["a", "b"], ["c", "d"], { rowTitle: "r", colTitle: "c", valueName: "v" });
+    const trace = heatmap(fig);
+    expect(hoverText(trace, 0, 1)).toBe("r: a<br>c: d<br>v: -2.000");
+    expect(fig.layout.coloraxis?.cmin).toBeUndefined();
+    expect(fig.layout.coloraxis?.cmax).toBeUndefined();
+  });
+
+  it("turns -Infinity (a masked score) and NaN into empty cells that survive JSON", () => {
+    const fig = matrixHeatmap([[0.5, -Infinity], [NaN, 2]], ["a", "b"], ["a", "b"]);
+    expect(heatmap(fig).z).toEqual([[0.5, null], [null, 2]]);
+    expect(heatmap(fig).hoverongaps).toBe(false);
+    expect(roundTrip(fig)).toEqual(fig);
+  });
+
+  it("uses generic names in its errors", () => {
+    expect(() => matrixHeatmap([[1, 2]], ["a", "b"], ["c", "d"])).toThrow(/1 rows but there are 2 row labels/);
+  });
+});
+
+const LAYERS = 2;
+const HEADS = 3;
+const GRID = Array.from({ length: LAYERS }, (_, l) => Array.from({ length: HEADS }, (_, h) => weights(l * HEADS + h)));
+
+/** The layout axis object named like a trace's axis reference ("x" -> xaxis, "y4" -> yaxis4). */
+function axisOf(fig: Figure, ref: string | undefined): Axis {
+  if (ref === undefined) throw new Error("trace has no axis reference");
+  const key = `${ref[0]}axis${ref.slice(1)}` as "xaxis" | "yaxis" | `xaxis${number}` | `yaxis${number}`;
+  const axis = fig.layout[key];
+  if (!axis) throw new Error(`layout has no ${key}`);
+  return axis;
+}
+
+describe("heatmapGrid", () => {
+  const fig = heatmapGrid(GRID, TOKENS, { title: "all heads" });
+
+  it("has one heatmap per layer and head, in layer-major order, with its own axes", () => {
+    expect(fig.data).toHaveLength(LAYERS * HEADS);
+    expect(heatmap(fig, 4).z).toEqual(GRID[1][1]);
+    expect(heatmap(fig, 4).name).toBe("layer 2 · head 2");
+    const axisRefs = fig.data.map((_, i) => [heatmap(fig, i).xaxis, heatmap(fig, i).yaxis].join());
+    expect(new Set(axisRefs).size).toBe(LAYERS * HEADS);
+    expect(axisRefs[0]).toBe("x,y");
+    expect(axisRefs[5]).toBe("x6,y6");
+  });
+
+  it("titles each panel 'layer L · head H' and places it over its panel", () => {
+    const titles = fig.layout.annotations!.map((a) => a.text);
+    expect(titles).toEqual([
+      "layer 1 · head 1", "layer 1 · head 2", "layer 1 · head 3",
+      "layer 2 · head 1", "layer 2 · head 2", "layer 2 · head 3",
+    ]);
+    fig.data.forEach((_, i) => {
+      const x = axisOf(fig, heatmap(fig, i).xaxis).domain!;
+      const y = axisOf(fig, heatmap(fig, i).yaxis).domain!;
+      expect(fig.layout.annotations![i].x).toBeCloseTo((x[0] + x[1]) / 2);
+      expect(fig.layout.annotations![i].y).toBeCloseTo(y[1]);
+    });
+  });
+
+  it("lays panels out in rows of layers and columns of heads that do not overlap", () => {
+    const domains = fig.data.map((_, i) => ({
+      x: axisOf(fig, heatmap(fig, i).xaxis).domain!,
+      y: axisOf(fig, heatmap(fig, i).yaxis).domain!,
+    }));
+    expect(domains[0].x[0]).toBeCloseTo(0);
+    expect(domains[HEADS - 1].x[1]).toBeCloseTo(1);
+    expect(domains[0].y[1]).toBeCloseTo(1);
+    expect(domains[LAYERS * HEADS - 1].y[0]).toBeCloseTo(0);
+    expect(domains[1].x[0]).toBeGreaterThan(domains[0].x[1]); // head 2 right of head 1
+    expect(domains[HEADS].y[1]).toBeLessThan(domains[0].y[0]); // layer 2 below layer 1
+    expect(domains[HEADS].x).toEqual(domains[0].x); // same column
+  });
+
+  it("shares one 0..1 colour scale and reads every panel top-down", () => {
+    expect(fig.data.every((t) => t.type === "heatmap" && t.coloraxis === "coloraxis")).toBe(true);
+    expect(fig.layout.coloraxis?.cmin).toBe(0);
+    expect(fig.layout.coloraxis?.cmax).toBe(1);
+    fig.data.forEach((_, i) => expect(axisOf(fig, heatmap(fig, i).yaxis).autorange).toBe("reversed"));
+  });
+
+  it("labels tokens on the first column and the bottom row only", () => {
+    expect(axisOf(fig, "y").showticklabels).toBe(true);
+    expect(axisOf(fig, "y2").showticklabels).toBe(false);
+    expect(axisOf(fig, "x").showticklabels).toBe(false);
+    expect(axisOf(fig, "x4").showticklabels).toBe(true);
+    expect(axisOf(fig, "x4").ticktext).toEqual(TOKENS);
+  });
+
+  it("survives JSON unchanged", () => {
+    expect(roundTrip(fig)).toEqual(fig);
+  });
+
+  it("rejects ragged grids and wrong matrix sizes, naming layer, head and sizes", () => {
+    expect(() => heatmapGrid([], TOKENS)).toThrow(/at least one layer and head/);
+    expect(() => heatmapGrid([GRID[0], GRID[1].slice(1)], TOKENS)).toThrow(/layer 2 has 2 heads; expected 3/);
+    const short = GRID.map((layer, l) => layer.map((w, h) => (l === 1 && h === 2 ? w.slice(1) : w)));
+    expect(() => heatmapGrid(short, TOKENS)).toThrow(/layer 2 · head 3 has 4 rows but there are 5 tokens/);
+    expect(() => heatmapGrid(GRID, TOKENS.slice(1))).toThrow(/layer 1 · head 1 has 5 rows but there are 4 tokens/);
+  });
+});
+
+describe("heatmapDropdown", () => {
+  const fig = heatmapDropdown(GRID, TOKENS, { title: "trained model" });
+  const menu = fig.layout.updatemenus![0];
+
+  it("holds every head but shows only the first", () => {
+    expect(fig.data).toHaveLength(LAYERS * HEADS);
+    expect(fig.data.map((t) => t.type === "heatmap" && t.visible)).toEqual([true, false, false, false, false, false]);
+    expect(heatmap(fig, 5).z).toEqual(GRID[1][2]);
+  });
+
+  it("has one dropdown button per layer and head that shows exactly that head", () => {
+    expect(menu.type).toBe("dropdown");
+    expect(menu.buttons.map((b) => b.label)).toEqual([
+      "layer 1 · head 1", "layer 1 · head 2", "layer 1 · head 3",
+      "layer 2 · head 1", "layer 2 · head 2", "layer 2 · head 3",
+    ]);
+    menu.buttons.forEach((button, i) => {
+      expect(button.method).toBe("restyle");
+      expect(button.args[0].visible).toEqual(fig.data.map((_, j) => j === i));
+      expect(heatmap(fig, i).name).toBe(button.label);
+    });
+  });
+
+  it("keeps the single-heatmap look: labelled axes, rows top-down, 0..1 scale", () => {
+    expect(fig.layout.yaxis?.autorange).toBe("reversed");
+    expect(fig.layout.yaxis?.ticktext).toEqual(TOKENS);
+    expect(fig.layout.xaxis?.title?.text).toBe("key");
+    expect(fig.layout.coloraxis?.cmax).toBe(1);
+    expect(hoverText(heatmap(fig, 4), 3, 2)).toBe(`query: two<br>key: plus<br>weight: ${GRID[1][1][3][2].toFixed(3)}`);
+  });
+
+  it("rejects wrong sizes like heatmapGrid, under its own name", () => {
+    expect(() => heatmapDropdown(GRID, TOKENS.slice(2))).toThrow(/heatmapDropdown: layer 1 · head 1 has 5 rows but there are 3 tokens/);
+  });
+});
+
+describe("lineChart", () => {
+  const fig = lineChart(
+    [
+      { name: "train", x: [0, 10, 20], y: [3, 1.5, NaN] },
+      { name: "test", x: [0, 20], y: [3.2, 1] },
+    ],
+    { title: "loss", xTitle: "step", yTitle: "cross-entropy", yRange: [0, 4] },
+  );
+
+  it("draws one line per series with titles, a legend and the y range", () => {
+    expect(fig.data.map((t) => t.type)).toEqual(["scatter", "scatter"]);
+    expect(fig.data.map((t) => t.name)).toEqual(["train", "test"]);
+    expect(fig.layout.xaxis?.title?.text).toBe("step");
+    expect(fig.layout.yaxis?.title?.text).toBe("cross-entropy");
+    expect(fig.layout.yaxis?.range).toEqual([0, 4]);
+    expect(fig.layout.yaxis?.type).toBeUndefined();
+    expect(fig.layout.showlegend).toBe(true);
+    expect(lineChart([{ name: "loss", x: [0], y: [1] }]).layout.showlegend).toBe(false);
+  });
+
+  it("leaves a gap for NaN instead of breaking JSON", () => {
+    expect(fig.data[0].y).toEqual([3, 1.5, null]);
+    expect(roundTrip(fig)).toEqual(fig);
+  });
+
+  it("marks the points of short curves only, so a one-point curve is visible", () => {
+    expect(lineChart([{ name: "loss", x: [0], y: [1] }]).data[0]).toMatchObject({ mode: "lines+markers" });
+    const long = Array.from({ length: 100 }, (_, i) => i);
+    expect(lineChart([{ name: "loss", x: long, y: long }]).data[0]).toMatchObject({ mode: "lines" });
+  });
+
+  it("puts a log axis range in log10 units and rejects a range that touches 0", () => {
+    const log = lineChart([{ name: "loss", x: [0, 1], y: [10, 0.1] }], { logY: true, yRange: [0.01, 100] });
+    expect(log.layout.yaxis?.type).toBe("log");
+    expect(log.layout.yaxis?.range).toEqual([-2, 2]);
+    expect(() => lineChart([{ name: "loss", x: [0], y: [1] }], { logY: true, yRange: [0, 1] })).toThrow(/above 0/);
+  });
+
+  it("formats y with a d3 format, e.g. percent for accuracy", () => {
+    const acc = lineChart([{ name: "accuracy", x: [0, 1], y: [0.5, 0.9] }], { yFormat: ".0%" });
+    expect(acc.layout.yaxis?.tickformat).toBe(".0%");
+    expect(acc.layout.yaxis?.hoverformat).toBe(".0%");
+  });
+
+  it("rejects no series and x/y length mismatches, naming the series and sizes", () => {
+    expect(() => lineChart([])).toThrow(/no series/);
+    expect(() => lineChart([{ name: "train", x: [0, 1, 2], y: [1, 2] }])).toThrow(/"train" has 3 x values but 2 y values/);
+  });
+});
+
+describe("barChart", () => {
+  it("draws one bar per label with its value printed above", () => {
+    const fig = barChart(["embed", "attention", "mlp"], [1234, 16384, 32768], { title: "parameters", yTitle: "count" });
+    expect(fig.data).toHaveLength(1);
+    expect(fig.data[0]).toMatchObject({ type: "bar", x: ["embed", "attention", "mlp"], y: [1234, 16384, 32768] });
+    expect(fig.data[0]).toMatchObject({ texttemplate: "%{y:,~r}", textposition: "outside" });
+    expect(fig.layout.showlegend).toBe(false);
+    expect(fig.layout.barmode).toBeUndefined();
+    expect(fig.layout.yaxis?.title?.text).toBe("count");
+  });
+
+  it("groups named series side by side with a legend", () => {
+    const fig = barChart(["plus", "minus"], [{ name: "train", values: [0.99, 0.9] }, { name: "test", values: [0.97, 0.8] }], {
+      yFormat: ".0%",
+      yRange: [0, 1],
+    });
+    expect(fig.data.map((t) => t.name)).toEqual(["train", "test"]);
+    expect(fig.data[1].y).toEqual([0.97, 0.8]);
+    expect(fig.layout.barmode).toBe("group");
+    expect(fig.layout.showlegend).toBe(true);
+    expect(fig.layout.yaxis?.tickformat).toBe(".0%");
+    expect(fig.data[0]).toMatchObject({ texttemplate: "%{y:.0%}" });
+    expect(fig.layout.yaxis?.range).toEqual([0, 1]);
+  });
+
+  it("can leave the values off", () => {
+    expect(barChart(["a"], [1], { showValues: false }).data[0]).not.toHaveProperty("texttemplate");
+  });
+
+  it("rejects repeated labels and value count mismatches, naming them", () => {
+    expect(() => barChart(["plus", "plus"], [1, 2])).toThrow(/"plus" appears twice/);
+    expect(() => barChart(["a", "b"], [1])).toThrow(/got 1 values but 2 labels/);
+    expect(() => barChart(["a", "b"], [{ name: "test", values: [1, 2, 3] }])).toThrow(/3 values in group "test" but 2 labels/);
+  });
+});
+
+describe("figure defaults", () => {
+  it("gives every figure a compact height, margins and a white background", () => {
+    const figs = [
+      attentionHeatmap(weights(0), TOKENS, TOKENS),
+      lineChart([{ name: "loss", x: [0], y: [1] }]),
+      barChart(["a"], [1]),
+    ];
+    for (const fig of figs) {
+      expect(fig.layout.height).toBeGreaterThanOrEqual(300);
+      expect(fig.layout.height).toBeLessThanOrEqual(460);
+      expect(fig.layout.margin.t).toBeGreaterThan(0);
+      expect(fig.layout.paper_bgcolor).toBe("white");
+    }
+  });
+
+  it("writes titles as {text} objects, which plotly.js 3 and later require", () => {
+    const fig = lineChart([{ name: "loss", x: [0], y: [1] }], { title: "t", xTitle: "x", yTitle: "y" });
+    expect(fig.layout.title).toEqual({ text: "t" });
+    expect(fig.layout.xaxis?.title).toEqual({ text: "x" });
+    expect(lineChart([{ name: "loss", x: [0], y: [1] }]).layout).not.toHaveProperty("title");
+  });
+});

@@ -3,7 +3,8 @@
 import * as tf from "@tensorflow/tfjs";
 import { MultiHeadAttention, MultiHeadConfig } from "./multihead";
 import { linear } from "./ops";
-import { Rng, normalArray } from "./random";
+import { Rng } from "./random";
+import { filledWeight, normalWeight } from "./weights";
 
 /**
  * "pre": x + f(norm(x)), as GPT-2 does: the residual path stays an untouched sum, which trains
@@ -24,8 +25,8 @@ export class LayerNorm {
   readonly bias: tf.Variable; // [D]
 
   constructor(dModel: number, readonly epsilon = 1e-5) {
-    this.gain = tf.variable(tf.ones([dModel]));
-    this.bias = tf.variable(tf.zeros([dModel]));
+    this.gain = filledWeight([dModel], 1);
+    this.bias = filledWeight([dModel], 0);
   }
 
   apply(x: tf.Tensor): tf.Tensor {
@@ -49,10 +50,10 @@ export class FeedForward {
   readonly b2: tf.Variable; // [D]
 
   constructor(dModel: number, hidden: number, rng: Rng, outputStd = 0.02) {
-    this.w1 = tf.variable(tf.tensor2d(normalArray(dModel * hidden, 0.02, rng), [dModel, hidden]));
-    this.b1 = tf.variable(tf.zeros([hidden]));
-    this.w2 = tf.variable(tf.tensor2d(normalArray(hidden * dModel, outputStd, rng), [hidden, dModel]));
-    this.b2 = tf.variable(tf.zeros([dModel]));
+    this.w1 = normalWeight(dModel, hidden, 0.02, rng);
+    this.b1 = filledWeight([hidden], 0);
+    this.w2 = normalWeight(hidden, dModel, outputStd, rng);
+    this.b2 = filledWeight([dModel], 0);
   }
 
   apply(x: tf.Tensor): tf.Tensor {

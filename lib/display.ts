@@ -36,6 +36,21 @@ function emit(output: tslab.Display, fig: Figure, redraw: boolean): void {
   }
 }
 
+/** A markdown table (shape tables, parameter counts, answers during training); printed as text outside a kernel. */
+export function showTable(headers: string[], rows: (string | number)[][]): void {
+  for (const row of rows) {
+    if (row.length !== headers.length) throw new Error(`showTable: a row has ${row.length} cells but there are ${headers.length} headers.`);
+  }
+  const line = (cells: (string | number)[]) => `| ${cells.map((c) => String(c).replace(/\|/g, "\\|")).join(" | ")} |`;
+  const markdown = [line(headers), line(headers.map(() => "---")), ...rows.map(line)].join("\n");
+  try {
+    tslab.display.markdown(markdown);
+  } catch (err) {
+    if (!(err instanceof Error && err.message === NO_KERNEL_MESSAGE)) throw err;
+    console.log(markdown);
+  }
+}
+
 /** Draws a figure as a new output of the running cell. */
 export function show(fig: Figure): void {
   emit(tslab.display, fig, false);

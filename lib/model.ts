@@ -4,7 +4,8 @@ import { causalMask } from "./attention";
 import { LayerNorm, NormPlacement, TransformerBlock, prefixed } from "./block";
 import { checkHeads } from "./multihead";
 import { linear } from "./ops";
-import { makeRng, normalArray } from "./random";
+import { makeRng } from "./random";
+import { filledWeight, normalWeight } from "./weights";
 import { VOCAB_SIZE } from "./vocab";
 
 export interface ModelConfig {
@@ -61,12 +62,12 @@ export class Transformer {
     const { vocabSize: V, contextLength, dModel: D } = config;
     const rng = makeRng(config.seed);
     const outputStd = 0.02 / Math.sqrt(2 * config.numLayers); // GPT-2: keeps the residual sum's size steady
-    this.tokenEmbedding = tf.variable(tf.tensor2d(normalArray(V * D, 0.02, rng), [V, D]));
-    this.positionEmbedding = tf.variable(tf.tensor2d(normalArray(contextLength * D, 0.02, rng), [contextLength, D]));
+    this.tokenEmbedding = normalWeight(V, D, 0.02, rng);
+    this.positionEmbedding = normalWeight(contextLength, D, 0.02, rng);
     this.blocks = Array.from({ length: config.numLayers }, () => new TransformerBlock({ ...config, residual: true }, rng, outputStd));
     this.finalNorm = new LayerNorm(D);
-    this.head = tf.variable(tf.tensor2d(normalArray(D * V, 0.02, rng), [D, V]));
-    this.headBias = tf.variable(tf.zeros([V]));
+    this.head = normalWeight(D, V, 0.02, rng);
+    this.headBias = filledWeight([V], 0);
   }
 
   /** ids [B, T] (T <= contextLength) -> logits [B, T, V] and every layer's attention weights. */

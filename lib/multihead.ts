@@ -2,7 +2,8 @@
 import * as tf from "@tensorflow/tfjs";
 import { AttentionResult, scaledDotProductAttention } from "./attention";
 import { linear } from "./ops";
-import { Rng, normalArray } from "./random";
+import { Rng } from "./random";
+import { filledWeight, normalWeight } from "./weights";
 
 export interface MultiHeadConfig {
   dModel: number; // D, the width of every token vector
@@ -46,12 +47,12 @@ export class MultiHeadAttention {
     checkHeads(config);
     this.config = { ...config };
     const D = config.dModel;
-    const matrix = (std: number) => tf.variable(tf.tensor2d(normalArray(D * D, std, rng), [D, D]));
+    const matrix = (std: number) => normalWeight(D, D, std, rng);
     this.wq = matrix(0.02);
     this.wk = matrix(0.02);
     this.wv = matrix(0.02);
     this.wo = matrix(outputStd);
-    this.bo = tf.variable(tf.zeros([D]));
+    this.bo = filledWeight([D], 0);
   }
 
   /** x [B, T, D] -> output [B, T, D] and weights [B, H, T, T]. */

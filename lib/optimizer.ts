@@ -1,6 +1,7 @@
 // Adam, written out so its state (the running averages m and v) can go into a checkpoint,
 // and the learning-rate schedule: linear warm-up, then cosine decay.
 import * as tf from "@tensorflow/tfjs";
+import { filledWeight } from "./weights";
 
 export interface AdamOptions {
   beta1: number;
@@ -17,8 +18,8 @@ export class Adam {
   constructor(private readonly weights: Record<string, tf.Variable>, options: Partial<AdamOptions> = {}) {
     this.options = { beta1: 0.9, beta2: 0.999, epsilon: 1e-8, ...options };
     for (const [name, w] of Object.entries(weights)) {
-      this.m[name] = tf.variable(tf.zerosLike(w), false);
-      this.v[name] = tf.variable(tf.zerosLike(w), false);
+      this.m[name] = filledWeight(w.shape, 0, false);
+      this.v[name] = filledWeight(w.shape, 0, false);
     }
   }
 
@@ -28,10 +29,11 @@ export class Adam {
     this.step += 1;
     const correction1 = 1 - beta1 ** this.step;
     const correction2 = 1 - beta2 ** this.step;
+    const missing = Object.keys(this.weights).filter((name) => !grads[name]);
+    if (missing.length > 0) throw new Error(`Adam: no gradient for weight "${missing[0]}"; nothing was updated.`);
     tf.tidy(() => {
       for (const [name, w] of Object.entries(this.weights)) {
         const g = grads[name];
-        if (!g) throw new Error(`Adam: no gradient for weight "${name}".`);
         const m = this.m[name].mul(beta1).add(g.mul(1 - beta1));
         const v = this.v[name].mul(beta2).add(g.square().mul(1 - beta2));
         const update = m.div(correction1).div(v.div(correction2).sqrt().add(epsilon));

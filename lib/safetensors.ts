@@ -24,9 +24,8 @@ export function writeSafetensors(path: string, tensors: Record<string, StoredTen
     header[name] = { dtype: "F32", shape, data_offsets: [offset, offset + data.byteLength] };
     offset += data.byteLength;
   }
-  let json = JSON.stringify(header);
-  json += " ".repeat((8 - (json.length % 8)) % 8); // the data starts 8-byte aligned
-  const headerBytes = Buffer.from(json, "utf8");
+  const json = Buffer.from(JSON.stringify(header), "utf8");
+  const headerBytes = Buffer.concat([json, Buffer.from(" ".repeat((8 - (json.length % 8)) % 8))]); // data starts 8-byte aligned
   const file = Buffer.alloc(8 + headerBytes.length + offset);
   file.writeBigUInt64LE(BigInt(headerBytes.length), 0);
   headerBytes.copy(file, 8);
@@ -36,8 +35,13 @@ export function writeSafetensors(path: string, tensors: Record<string, StoredTen
     position += data.byteLength;
   }
   const temporary = `${path}.tmp`;
-  fs.writeFileSync(temporary, file);
-  fs.renameSync(temporary, path);
+  try {
+    fs.writeFileSync(temporary, file);
+    fs.renameSync(temporary, path);
+  } catch (e) {
+    if (fs.statSync(temporary, { throwIfNoEntry: false })?.isFile()) fs.rmSync(temporary); // a half-written file
+    throw new Error(`Could not save the checkpoint to "${path}" (${(e as Error).message}); any earlier file there is unchanged.`);
+  }
 }
 
 export function readSafetensors(path: string): { tensors: Record<string, StoredTensor>; metadata: Record<string, string> } {

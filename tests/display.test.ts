@@ -1,7 +1,7 @@
 import { createRequire } from "module";
 import * as path from "path";
 import { afterEach, describe, expect, it, vi } from "vitest";
-import { PLOTLY_MIME, describeFigure, livePlot, show } from "../lib/display";
+import { PLOTLY_MIME, describeFigure, livePlot, show, showTable } from "../lib/display";
 import { attentionHeatmap, lineChart } from "../lib/plot";
 
 // tslab 1.0.22 sends display data through the function the running kernel stores in
@@ -54,6 +54,18 @@ describe("outside a Jupyter kernel", () => {
     live.update(loss(2));
     expect(log).toHaveBeenCalledTimes(2);
     expect(String(log.mock.calls[1][0])).toMatch(/1 scatter trace \(not shown/);
+  });
+});
+
+describe("showTable", () => {
+  it("prints a markdown table with escaped pipes outside a kernel", () => {
+    const log = vi.spyOn(console, "log").mockImplementation(() => undefined);
+    showTable(["name", "shape"], [["q", "[1, 3, 8]"], ["a|b", 2]]);
+    expect(log.mock.calls[0][0]).toBe("| name | shape |\n| --- | --- |\n| q | [1, 3, 8] |\n| a\\|b | 2 |");
+  });
+
+  it("rejects a row whose length differs from the headers, naming both", () => {
+    expect(() => showTable(["a", "b"], [[1]])).toThrow(/1 cells but there are 2 headers/);
   });
 });
 

@@ -1,0 +1,14 @@
+// Creating weights. tf.variable keeps its initial tensor alive unless it is made inside
+// tf.tidy, so every weight is created here, where that is done once and right.
+import * as tf from "@tensorflow/tfjs";
+import { Rng, normalArray } from "./random";
+
+/** A [rows, cols] weight drawn from N(0, std^2) with the seeded generator. */
+export function normalWeight(rows: number, cols: number, std: number, rng: Rng): tf.Variable {
+  return tf.tidy(() => tf.variable(tf.tensor2d(normalArray(rows * cols, std, rng), [rows, cols])));
+}
+
+/** A weight (or optimizer state, with trainable false) of the given shape, every entry `value`. */
+export function filledWeight(shape: number[], value: number, trainable = true): tf.Variable {
+  return tf.tidy(() => tf.variable(tf.fill(shape, value), trainable));
+}

@@ -4,14 +4,22 @@ import "@tensorflow/tfjs-backend-wasm";
 
 export type BackendName = "wasm" | "cpu";
 
-/** Selects the backend once. Order: the argument, then $TFJS_BACKEND, then wasm with cpu as fallback. */
+const BACKENDS: readonly BackendName[] = ["wasm", "cpu"];
+
+/**
+ * Selects the backend. Order: the argument, then $TFJS_BACKEND (empty counts as unset), then
+ * wasm with cpu as fallback. Returns the name of the backend now running.
+ */
 export async function initBackend(preferred?: BackendName): Promise<BackendName> {
-  const wanted = preferred ?? (process.env.TFJS_BACKEND as BackendName | undefined);
-  if (wanted !== undefined && wanted !== "wasm" && wanted !== "cpu") {
-    throw new Error(`Unknown backend "${wanted}": expected "wasm" or "cpu".`);
+  const fromEnv = process.env.TFJS_BACKEND || undefined;
+  const wanted = preferred ?? fromEnv;
+  if (wanted !== undefined && !BACKENDS.includes(wanted as BackendName)) {
+    const source = preferred === undefined ? "$TFJS_BACKEND" : "initBackend()";
+    throw new Error(`Unknown backend "${wanted}" from ${source}: expected "wasm" or "cpu".`);
   }
-  tf.enableProdMode();
-  for (const name of wanted ? [wanted] : (["wasm", "cpu"] as BackendName[])) {
+  tf.enableProdMode(); // before the first tensor: no "install tfjs-node" banner
+  const candidates = wanted ? [wanted as BackendName] : BACKENDS;
+  for (const name of candidates) {
     if (tf.getBackend() === name) return name;
     if (await tf.setBackend(name)) {
       await tf.ready();
@@ -19,5 +27,5 @@ export async function initBackend(preferred?: BackendName): Promise<BackendName>
     }
     console.warn(`tfjs backend "${name}" did not start; trying the next one.`);
   }
-  throw new Error(`tfjs backend "${wanted}" could not start.`);
+  throw new Error(`No tfjs backend could start; tried ${candidates.map((b) => `"${b}"`).join(" and ")}.`);
 }

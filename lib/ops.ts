@@ -1,19 +1,134 @@
-// Matrix products used by lib's layers. Notebooks teach with plain tf ops; lib routes through here.
+// Matrix products used by lib's layers. Notebooks teach with plain tf ops; lib routes through here
+// because plain tf.matMul is slow to train with on the wasm backend.
+//
+// Measured with @tensorflow/tfjs-backend-wasm 4.22 in Node 20 (one thread): only a 2D product
+// without transpose flags reaches XNNPACK, at 20-30 GFLOP/s. A batched product, or one with
+// transposeA/transposeB, runs a plain C loop at 0.5-2 GFLOP/s. tf.matMul's gradient uses the
+// transpose flags, so with stock tf.matMul the backward pass is 5-15x slower than the forward.
+// - linear(): every product, forward and backward, is 2D without flags; transposes are explicit.
+// - batchMatMul(): on wasm, each [M, K] x [K, N] product of the batch becomes one channel of a
+//   depthwise convolution, which XNNPACK runs at 10-15 GFLOP/s (small products stay tf.matMul).
 import * as tf from "@tensorflow/tfjs";
 
 /** x [..., In] times w [In, Out] (+ b [Out]) -> [..., Out]. */
 export function linear(x: tf.Tensor, w: tf.Tensor2D, b?: tf.Tensor1D): tf.Tensor {
+  if (w.rank !== 2) throw new Error(`linear: w must be a matrix [In, Out], got shape [${w.shape}].`);
+  const [inSize, outSize] = w.shape;
+  if (x.shape[x.rank - 1] !== inSize) {
+    throw new Error(`linear: x [${x.shape}] must end in ${inSize} to match w [${w.shape}].`);
+  }
+  if (b && (b.rank !== 1 || b.shape[0] !== outSize)) {
+    throw new Error(`linear: b [${b.shape}] must have shape [${outSize}] to match w [${w.shape}].`);
+  }
   return tf.tidy(() => {
-    const [inSize, outSize] = w.shape;
-    const lead = x.shape.slice(0, -1);
-    const flat = x.reshape([-1, inSize]); // [N, In]
-    const y = tf.matMul(flat, w); // [N, Out]
-    const withBias = b ? y.add(b) : y; // [N, Out]
-    return withBias.reshape([...lead, outSize]); // [..., Out]
+    const rows = x.reshape([-1, inSize]) as tf.Tensor2D; // [N, In], N = all leading dims
+    const out = b ? matMulAddBias(rows, w, b) : matMul2D(rows, w); // [N, Out]
+    return out.reshape([...x.shape.slice(0, -1), outSize]); // [..., Out]
   });
 }
 
-/** Batched a [..., M, K] times b [..., K, N] (or b [..., N, K] with transposeB) -> [..., M, N]. */
+// tf.customGrad types its callback's inputs loosely (and does not export that type); the casts
+// below give the callbacks real parameter types.
+type CustomGradFunc = Parameters<typeof tf.customGrad>[0];
+
+/** x [N, In] @ w [In, Out] -> [N, Out]. */
+const matMul2D = tf.customGrad(((x: tf.Tensor2D, w: tf.Tensor2D, save: tf.GradSaveFunc) => {
+  save([x, w]);
+  return {
+    value: tf.matMul(x, w), // [N, Out]
+    gradFunc: (dy: tf.Tensor2D, [x, w]: tf.Tensor[]) => matMulGrads(x as tf.Tensor2D, w as tf.Tensor2D, dy, false),
+  };
+}) as CustomGradFunc) as (x: tf.Tensor2D, w: tf.Tensor2D) => tf.Tensor2D;
+
+/** x [N, In] @ w [In, Out] + b [Out] -> [N, Out]; XNNPACK adds the bias inside the product. */
+const matMulAddBias = tf.customGrad(((x: tf.Tensor2D, w: tf.Tensor2D, b: tf.Tensor1D, save: tf.GradSaveFunc) => {
+  save([x, w]);
+  return {
+    value: tf.fused.matMul({ a: x, b: w, bias: b }), // [N, Out]
+    gradFunc: (dy: tf.Tensor2D, [x, w]: tf.Tensor[]) => matMulGrads(x as tf.Tensor2D, w as tf.Tensor2D, dy, true),
+  };
+}) as CustomGradFunc) as (x: tf.Tensor2D, w: tf.Tensor2D, b: tf.Tensor1D) => tf.Tensor2D;
+
+/**
+ * Gradients of x [N, In] @ w [In, Out] (+ b) given dy [N, Out]: [dx, dw] or [dx, dw, db].
+ * dw = x^T dy multiplies two tall [N, *] matrices: one must be transposed explicitly, and
+ * XNNPACK repacks the right-hand one (about 4.5 ns per value, a transpose costs 1-2), so the
+ * wider of x and dy is transposed and the narrower one packed.
+ */
+function matMulGrads(x: tf.Tensor2D, w: tf.Tensor2D, dy: tf.Tensor2D, withBias: boolean): tf.Tensor[] {
+  const n = x.shape[0];
+  const dx = tf.matMul(dy, w.transpose()); // [N, In]
+  if (x.shape[1] >= dy.shape[1]) {
+    const dw = tf.matMul(transposeTall(x), dy); // [In, Out]
+    // ones @ dy reuses the packed dy: XNNPACK caches it by tensor. (dy.sum(0) is 5-20x slower.)
+    return withBias ? [dx, dw, tf.matMul(tf.ones([1, n]), dy).reshape([-1])] : [dx, dw];
+  }
+  const dyT = transposeTall(dy); // [Out, N]
+  const dw = tf.matMul(dyT, x).transpose(); // [In, Out]
+  return withBias ? [dx, dw, tf.matMul(dyT, tf.ones([n, 1])).reshape([-1])] : [dx, dw];
+}
+
+/**
+ * m [R, C] -> [C, R]. tfjs-wasm's 2D transpose writes the output R floats apart; when R is a
+ * multiple of 512 (R = B * T = 64 * 16 here) those writes collide in the cache and it runs about
+ * 3x slower. The 3D kernel, used through a [R/16, 16, C] view, reads strided and writes in order.
+ */
+function transposeTall(m: tf.Tensor2D): tf.Tensor2D {
+  const [rows, cols] = m.shape;
+  if (rows % 512 !== 0) return m.transpose();
+  return m.reshape([rows / 16, 16, cols]).transpose([2, 0, 1]).reshape([cols, rows]);
+}
+
+const DEPTHWISE_MIN_MULTIPLY_ADDS = 2 ** 16; // below this, batchMatMul uses tf.matMul (see there)
+
+/**
+ * Batched a [..., M, K] times b [..., K, N], or b [..., N, K] with transposeB -> [..., M, N].
+ * The leading dimensions of a and b must be equal (no broadcasting).
+ */
 export function batchMatMul(a: tf.Tensor, b: tf.Tensor, transposeB = false): tf.Tensor {
-  return tf.matMul(a, b, false, transposeB);
+  const sameLead = a.rank === b.rank && a.shape.slice(0, -2).every((size, i) => size === b.shape[i]);
+  const [M, K] = a.shape.slice(-2);
+  const [bK, N] = transposeB ? b.shape.slice(-2).reverse() : b.shape.slice(-2);
+  if (a.rank < 2 || !sameLead || K !== bK) {
+    const bLayout = transposeB ? "[..., N, K]" : "[..., K, N]";
+    throw new Error(`batchMatMul: a [${a.shape}] and b [${b.shape}] do not fit a [..., M, K] x b ${bLayout} with equal leading dimensions.`);
+  }
+  // The convolution route pays only on wasm (the cpu backend's depthwise convolution is slower
+  // than its matMul), and only for enough work: its transposes and set-up cost about what they
+  // save near 2^16 multiply-adds (B = 64, H = 4, T = 4, Dh = 16); from 2^18 (T = 8) on, forward
+  // plus backward runs 1.7-2x faster than tf.matMul.
+  if (tf.getBackend() !== "wasm" || a.size * N < DEPTHWISE_MIN_MULTIPLY_ADDS) return tf.matMul(a, b, false, transposeB);
+  return tf.tidy(() => {
+    const a3 = a.reshape([-1, M, K]) as tf.Tensor3D; // [C, M, K], C = all leading dims
+    const b3 = b.reshape([-1, ...b.shape.slice(-2)]) as tf.Tensor3D; // [C, K, N] or [C, N, K]
+    const product = tf.customGrad(((a3: tf.Tensor3D, b3: tf.Tensor3D, save: tf.GradSaveFunc) => {
+      save([a3, b3]);
+      return {
+        value: channelProducts(a3, b3, false, transposeB), // [C, M, N]
+        // As tf.matMul's gradient: c = a b gives da = dc b^T, db = a^T dc; c = a b^T gives da = dc b, db = dc^T a.
+        gradFunc: (dc: tf.Tensor3D, [a3, b3]: tf.Tensor[]) =>
+          transposeB
+            ? [channelProducts(dc, b3 as tf.Tensor3D, false, false), channelProducts(dc, a3 as tf.Tensor3D, true, false)]
+            : [channelProducts(dc, b3 as tf.Tensor3D, false, true), channelProducts(a3 as tf.Tensor3D, dc, true, false)],
+      };
+    }) as CustomGradFunc) as (a3: tf.Tensor3D, b3: tf.Tensor3D) => tf.Tensor3D;
+    return product(a3, b3).reshape([...a.shape.slice(0, -2), M, N]); // [..., M, N]
+  });
+}
+
+/**
+ * For every c: a[c] @ b[c] -> [C, M, N], with a [C, M, K] (or [C, K, M] if transposeA) and
+ * b [C, K, N] (or [C, N, K] if transposeB). The C matrices become the channels of one image of
+ * M rows by K columns; a depthwise 1 x K filter with N outputs per channel then produces, at
+ * row m, channel c, output n: sum over k of a[c][m][k] * b[c][k][n].
+ */
+function channelProducts(a: tf.Tensor3D, b: tf.Tensor3D, transposeA: boolean, transposeB: boolean): tf.Tensor3D {
+  const image = a.transpose(transposeA ? [2, 1, 0] : [1, 2, 0]) as tf.Tensor3D; // [M, K, C]
+  const filter = b.transpose(transposeB ? [2, 0, 1] : [1, 0, 2]) as tf.Tensor3D; // [K, C, N]
+  const [M, K, C] = image.shape;
+  const N = filter.shape[2];
+  const pixels = image.reshape([1, M, K, C]) as tf.Tensor4D; // one image, M x K pixels, C channels
+  const filters = filter.reshape([1, K, C, N]) as tf.Tensor4D; // per channel a 1 x K filter, N outputs
+  const out = tf.depthwiseConv2d(pixels, filters, 1, "valid"); // [1, M, 1, C * N]
+  return out.reshape([M, C, N]).transpose([1, 0, 2]); // [C, M, N]
 }

@@ -94,6 +94,7 @@ describe("numbers and words", () => {
 
   it('rejects "one hundred" and other non-numbers', () => {
     expect(() => wordsToNumber("one hundred")).toThrow(/hundred/);
+    expect(() => encode("one hundred plus two")).toThrow(/"hundred" is out of range.*zero to ninety nine/);
     for (const bad of ["twenty zero", "three four", "seven twenty", "twenty one two", "plus", "thirty forty"]) {
       expect(() => wordsToNumber(bad), bad).toThrow(bad);
     }

@@ -417,7 +417,7 @@ export function heatmapGrid(grid: number[][][][], tokens: string[], opts: HeadGr
     layout[n === 1 ? "xaxis" : (`xaxis${n}` as const)] = xaxis;
     layout[n === 1 ? "yaxis" : (`yaxis${n}` as const)] = yaxis;
     layout.annotations!.push({
-      text: headLabel(layer, head),
+      text: layers === 1 ? `head ${head + 1}` : headLabel(layer, head), // one layer: short titles fit narrow panels
       x: (xDomain[0] + xDomain[1]) / 2,
       y: top,
       xref: "paper",
@@ -473,6 +473,7 @@ export interface ChartOptions {
 
 export interface LineChartOptions extends ChartOptions {
   logY?: boolean;
+  logX?: boolean; // e.g. time against context length T = 16, 32, ..., 2048: equal steps for each doubling
 }
 
 function valueAxis(opts: ChartOptions, logY: boolean): Axis {
@@ -498,6 +499,10 @@ export function lineChart(series: Series[], opts: LineChartOptions = {}): Figure
   if (opts.logY && opts.yRange !== undefined && !(opts.yRange[0] > 0 && opts.yRange[1] > 0)) {
     throw new Error(`lineChart: yRange [${opts.yRange.join(", ")}] must be above 0 on a log axis.`);
   }
+  if (opts.logX) {
+    const bad = series.find((s) => Array.from(s.x).some((x) => !(x > 0)));
+    if (bad) throw new Error(`lineChart: series "${bad.name}" has an x value <= 0, which a log x axis cannot show.`);
+  }
   const data = series.map((s): ScatterTrace => {
     if (s.x.length !== s.y.length) {
       throw new Error(`lineChart: series "${s.name}" has ${s.x.length} x values but ${s.y.length} y values.`);
@@ -515,7 +520,7 @@ export function lineChart(series: Series[], opts: LineChartOptions = {}): Figure
     layout: {
       ...baseLayout(opts.title, CHART_HEIGHT),
       showlegend: series.length > 1,
-      xaxis: xAxis(opts.xTitle),
+      xaxis: { ...xAxis(opts.xTitle), ...(opts.logX && { type: "log", tickformat: "~g" }) },
       yaxis: valueAxis(opts, opts.logY ?? false),
     },
   };

@@ -277,6 +277,14 @@ describe("lineChart", () => {
     expect(() => lineChart([{ name: "loss", x: [0], y: [1] }], { logY: true, yRange: [0, 1] })).toThrow(/above 0/);
   });
 
+  it("draws a log x axis on request and rejects x values it cannot show", () => {
+    const loglog = lineChart([{ name: "time", x: [16, 32, 64], y: [1, 2, 8] }], { logX: true, logY: true, xTitle: "T" });
+    expect(loglog.layout.xaxis).toMatchObject({ type: "log", tickformat: "~g", title: { text: "T" } });
+    expect(loglog.layout.yaxis?.type).toBe("log");
+    expect(fig.layout.xaxis?.type).toBeUndefined();
+    expect(() => lineChart([{ name: "time", x: [0, 16], y: [1, 2] }], { logX: true })).toThrow(/"time" has an x value <= 0/);
+  });
+
   it("formats y with a d3 format, e.g. percent for accuracy", () => {
     const acc = lineChart([{ name: "accuracy", x: [0, 1], y: [0.5, 0.9] }], { yFormat: ".0%" });
     expect(acc.layout.yaxis?.tickformat).toBe(".0%");
@@ -345,5 +353,13 @@ describe("figure defaults", () => {
     expect(fig.layout.title).toEqual({ text: "t" });
     expect(fig.layout.xaxis?.title).toEqual({ text: "x" });
     expect(lineChart([{ name: "loss", x: [0], y: [1] }]).layout).not.toHaveProperty("title");
+  });
+});
+
+describe("heatmapGrid with a single layer", () => {
+  it("titles the panels 'head H', short enough for 8 narrow panels in a row", () => {
+    const fig = heatmapGrid([GRID[0]], TOKENS);
+    expect(fig.layout.annotations!.map((a) => a.text)).toEqual(["head 1", "head 2", "head 3"]);
+    expect(heatmap(fig, 2).name).toBe("layer 1 · head 3"); // hover names still say the layer
   });
 });

@@ -15,6 +15,8 @@ export const VENV_BIN = path.join(VENV_DIR, windows ? "Scripts" : "bin");
 export const VENV_PYTHON = path.join(VENV_BIN, windows ? "python.exe" : "python");
 export const JUPYTER = path.join(VENV_BIN, windows ? "jupyter.exe" : "jupyter");
 export const TSLAB = path.join(ROOT, "node_modules", ".bin", windows ? "tslab.cmd" : "tslab");
+/** What Jupyter starts as the kernel: tslab with its zeromq sends queued (see the file). */
+export const KERNEL_LAUNCHER = path.join(ROOT, "scripts", "tslab-kernel.cjs");
 export const NOTEBOOK_RUNNER = path.join(ROOT, "scripts", "run_notebook.py");
 
 /** Project-local state folders, by environment variable. */

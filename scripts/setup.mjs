@@ -5,7 +5,7 @@ import { spawn, spawnSync } from "node:child_process";
 import { createHash } from "node:crypto";
 import fs from "node:fs";
 import path from "node:path";
-import { JUPYTER, NOTEBOOKS_DIR, ROOT, STATE_DIRS, TSLAB, VENV_DIR, VENV_PYTHON, jupyterEnv } from "./jupyter-env.mjs";
+import { JUPYTER, KERNEL_LAUNCHER, NOTEBOOKS_DIR, ROOT, STATE_DIRS, TSLAB, VENV_DIR, VENV_PYTHON, jupyterEnv } from "./jupyter-env.mjs";
 
 const MIN_PYTHON = [3, 10]; // requirements.txt pins need it (jupyterlab 4.6 requires >= 3.10)
 const REQUIREMENTS = path.join(ROOT, "requirements.txt");
@@ -80,11 +80,11 @@ function ensureRequirements() {
 }
 
 function ensureKernel() {
-  if (fs.existsSync(KERNEL_JSON) && JSON.parse(fs.readFileSync(KERNEL_JSON, "utf8")).argv?.[0] === TSLAB) {
+  if (fs.existsSync(KERNEL_JSON) && JSON.parse(fs.readFileSync(KERNEL_JSON, "utf8")).argv?.[0] === KERNEL_LAUNCHER) {
     return "ok (cached)";
   }
   if (!fs.existsSync(TSLAB)) throw new Error(`${TSLAB} is missing; run \`npm install\` first`);
-  run(TSLAB, ["install", "--python", VENV_PYTHON, "--sys-prefix", "--binary", TSLAB]);
+  run(TSLAB, ["install", "--python", VENV_PYTHON, "--sys-prefix", "--binary", KERNEL_LAUNCHER]);
   const kernels = JSON.parse(run(JUPYTER, ["kernelspec", "list", "--json"])).kernelspecs;
   if (!kernels.tslab) throw new Error(`jupyter does not list the tslab kernel (found: ${Object.keys(kernels)})`);
   return `registered in ${path.relative(ROOT, kernels.tslab.resource_dir)}`;

@@ -90,6 +90,16 @@ function ensureKernel() {
   return `registered in ${path.relative(ROOT, kernels.tslab.resource_dir)}`;
 }
 
+/** Workshop laptops are offline: JupyterLab must not ask to fetch news or check for updates. */
+function ensureOfflineSettings() {
+  const file = path.join(VENV_DIR, "share", "jupyter", "lab", "settings", "overrides.json");
+  const settings = JSON.stringify({ "@jupyterlab/apputils-extension:notification": { fetchNews: "false", checkForUpdates: false } }, null, 2) + "\n";
+  if (fs.existsSync(file) && fs.readFileSync(file, "utf8") === settings) return "ok (cached)";
+  fs.mkdirSync(path.dirname(file), { recursive: true });
+  fs.writeFileSync(file, settings);
+  return "news and update checks off";
+}
+
 /** notebooks/lib -> ../lib: tslab only compiles files under the notebook's folder. */
 function ensureLibLink() {
   const target = path.join(ROOT, "lib");
@@ -137,5 +147,6 @@ step("python venv", ensureVenv);
 step("python packages", ensureRequirements);
 step("jupyter state dirs", ensureStateDirs);
 step("tslab kernel", ensureKernel);
+step("jupyterlab offline settings", ensureOfflineSettings);
 step("notebooks/lib link", ensureLibLink);
 if (mode === "--start") startJupyterLab(labArgs);

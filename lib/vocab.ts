@@ -82,11 +82,11 @@ const TOO_LARGE = ["hundred", "thousand", "million", "billion"];
 function checkKnown(words: string[]): void {
   for (const word of words) {
     if (ID_OF.has(word)) continue;
-    if (TOO_LARGE.includes(word.toLowerCase())) {
+    if (TOO_LARGE.includes(word.toLowerCase()) || Number(word) > MAX_NUMBER) {
       throw new Error(`"${word}" is out of range: the calculator knows the numbers zero to ninety nine (0..${MAX_NUMBER}).`);
     }
     const lower = word.toLowerCase();
-    const hint = ID_OF.has(lower) ? `"${lower}" (words are lower case)` : `"${closestWord(word)}"`;
+    const hint = ID_OF.has(lower) ? `"${lower}" (words are lower case)` : /^\d+$/.test(word) ? `"${numberToWords(Number(word))}" (numbers are written as words)` : `"${closestWord(word)}"`;
     throw new Error(`Unknown word "${word}": it is not in the vocabulary of ${VOCAB_SIZE} words. Did you mean ${hint}?`);
   }
 }

@@ -4,13 +4,24 @@ tslab reports type and runtime errors as stderr text rather than error outputs, 
 requests that follow an error, so any stderr output or error output counts as a failure.
 Each notebook runs with its own folder as working directory (notebooks/ for the course).
 
+After each run the runner reads how many tensors tfjs holds (what tf.memory().numTensors reports).
+With --rerun a notebook runs three times, as a learner may run it:
+  pass 1  the whole notebook in a new kernel,
+  pass 2  every cell again in the same kernel (fails if tfjs then holds more tensors than after pass 1),
+  pass 3  the whole notebook again after a kernel restart (this pass's outputs are the ones saved).
+--rerun-set NAME=VALUE changes a constant for passes 1 and 2 only, e.g. a short training budget.
+--expect-offline first checks that no outside address answers, for runs without a network, e.g. as root:
+    unshare -n sh -c 'ip link set lo up && exec "$@"' sh node scripts/jupyter-env.mjs python scripts/run_notebook.py ...
+
 Run it in the project's Jupyter environment, e.g.
     node scripts/jupyter-env.mjs python scripts/run_notebook.py notebooks/01-x.ipynb --out artifacts/executed
 """
 
 import argparse
+import json
 import os
 import re
+import socket
 import sys
 import time
 from pathlib import Path
@@ -18,13 +29,30 @@ from pathlib import Path
 import nbformat
 from nbclient import NotebookClient
 from nbclient.exceptions import CellTimeoutError, DeadKernelError
+from nbclient.util import ensure_async, run_sync
 
 KERNEL = "tslab"
 ANSI_ESCAPE = re.compile(r"\x1b\[[0-9;]*m")
+KERNEL_START_TIMEOUT_S = 60
+
+PASS_NAMES = {1: "first run", 2: "run again in the same kernel", 3: "run after a kernel restart"}
+
+# Run after every pass: prints what tf.memory() would report, read from tfjs's global engine so
+# that a notebook that never loaded tfjs does not load it now (and print its Node.js banner).
+TENSOR_MARKER = "run_notebook.py tensors:"
+TENSOR_COUNT_SOURCE = f"""{{
+  const engine = (globalThis as {{ _tfengine?: {{ state: {{ numTensors: number; numBytes: number }} }} }})._tfengine;
+  console.log("{TENSOR_MARKER} " + JSON.stringify(engine ? {{ numTensors: engine.state.numTensors, numBytes: engine.state.numBytes }} : null));
+}}"""
+
+# --expect-offline: none of these may be reachable.
+OUTSIDE_ADDRESSES = [("1.1.1.1", 443), ("8.8.8.8", 53), ("2606:4700:4700::1111", 443)]
+OUTSIDE_HOST = "registry.npmjs.org"
+CONNECT_TIMEOUT_S = 3
 
 
 class NotebookFailure(Exception):
-    """A cell failed; the message names the notebook, the cell and the error."""
+    """A cell failed; the message names the notebook, the pass, the cell and the error."""
 
 
 def parse_args():
@@ -32,19 +60,51 @@ def parse_args():
     parser.add_argument("notebooks", nargs="+", type=Path, help=".ipynb files, run in the given order")
     parser.add_argument("--set", dest="settings", action="append", default=[], metavar="NAME=VALUE",
                         help="rewrite the top-level `const NAME = ...;` line(s) to `const NAME = VALUE;` (repeatable)")
+    parser.add_argument("--rerun", action="store_true",
+                        help="run, run every cell again in the same kernel, restart the kernel and run once more")
+    parser.add_argument("--rerun-set", dest="rerun_settings", action="append", default=[], metavar="NAME=VALUE",
+                        help="like --set, but for passes 1 and 2 of --rerun only (repeatable)")
+    parser.add_argument("--expect-offline", action="store_true",
+                        help="first check that no outside address can be reached; fail if one can")
     parser.add_argument("--out", type=Path, help="write executed notebooks here: a .ipynb path for one notebook, else a folder")
     parser.add_argument("--timeout", type=int, default=300, help="seconds allowed per cell (default 300)")
     args = parser.parse_args()
-    for setting in args.settings:
+    for setting in args.settings + args.rerun_settings:
         if not re.fullmatch(r"[A-Za-z_$][\w$]*=.+", setting):
-            parser.error(f'--set expects NAME=VALUE, got "{setting}"')
+            parser.error(f'--set and --rerun-set expect NAME=VALUE, got "{setting}"')
+    if args.rerun_settings and not args.rerun:
+        parser.error("--rerun-set only applies together with --rerun")
     if args.out and args.out.suffix == ".ipynb" and len(args.notebooks) > 1:
         parser.error(f"--out {args.out} is a single notebook file but {len(args.notebooks)} notebooks were given")
     return args
 
 
+def check_offline():
+    """Raises NotebookFailure if an outside address answers or a name resolves; returns what was tried."""
+    reached, failed = [], []
+    for host, port in OUTSIDE_ADDRESSES:
+        family = socket.AF_INET6 if ":" in host else socket.AF_INET
+        try:
+            with socket.socket(family, socket.SOCK_STREAM) as connection:
+                connection.settimeout(CONNECT_TIMEOUT_S)
+                connection.connect((host, port))
+            reached.append(f"connected to {host}:{port}")
+        except OSError as error:
+            failed.append(f"connect {host}:{port} failed ({error.strerror or error})")
+    try:
+        addresses = sorted({info[4][0] for info in socket.getaddrinfo(OUTSIDE_HOST, 443)})
+        reached.append(f"resolved {OUTSIDE_HOST} to {', '.join(addresses)}")
+    except OSError as error:
+        failed.append(f"DNS lookup of {OUTSIDE_HOST} failed ({error.strerror or error})")
+    if reached:
+        raise NotebookFailure(f"--expect-offline: the network is reachable: {'; '.join(reached)}")
+    return "; ".join(failed)
+
+
 def cell_label(nb, cell_index):
     """'code cell 2 (cell 3 counting all cells): `first line`', both counts 1-based."""
+    if nb.cells[cell_index].metadata.get("run_notebook") == "tensor count":
+        return "the runner's tensor count cell"
     code_number = sum(1 for cell in nb.cells[: cell_index + 1] if cell.cell_type == "code")
     first_line = nb.cells[cell_index].source.strip().splitlines()[0] if nb.cells[cell_index].source.strip() else ""
     return f"code cell {code_number} (cell {cell_index + 1} counting all cells): `{first_line}`"
@@ -79,27 +139,87 @@ def failure_text(cell, execute_reply):
     return ANSI_ESCAPE.sub("", "\n".join(problems)).strip() or None
 
 
-def execute(nb, name, cwd, timeout):
-    """Executes nb in place with the tslab kernel; raises NotebookFailure at the first failing cell."""
-    current = {}
+def tensor_count(cell):
+    """{'numTensors': n, 'numBytes': b} from the tensor count cell's output, or None if tfjs was never loaded."""
+    text = "".join(output.text for output in cell.outputs if output.output_type == "stream" and output.name == "stdout")
+    found = re.search(rf"{re.escape(TENSOR_MARKER)} (.*)", text)
+    if not found:
+        raise NotebookFailure(f"the runner's tensor count cell printed no count (its output: {text!r})")
+    return json.loads(found.group(1))
+
+
+async def execute_passes(nb, name, cwd, timeout, passes, rerun_settings):
+    """Executes nb in place; returns the tensor count after each pass. Raises NotebookFailure at the first failing cell."""
+    where = {"prefix": f"{name}: ", "index": 0}
 
     def check_cell(cell, cell_index, execute_reply):
         error = failure_text(cell, execute_reply)
         if error:
-            raise NotebookFailure(f"{name}: {cell_label(nb, cell_index)} failed:\n{error}")
+            raise NotebookFailure(f"{where['prefix']}{cell_label(nb, cell_index)} failed:\n{error}")
 
     client = NotebookClient(
-        nb, kernel_name=KERNEL, timeout=timeout, allow_errors=True,
+        nb, kernel_name=KERNEL, timeout=timeout, allow_errors=True, startup_timeout=KERNEL_START_TIMEOUT_S,
         resources={"metadata": {"path": str(cwd)}},
-        on_cell_execute=lambda cell, cell_index: current.update(index=cell_index),
+        on_cell_execute=lambda cell, cell_index: where.update(index=cell_index),
         on_cell_executed=check_cell,
     )
-    try:
-        client.execute()
-    except CellTimeoutError:
-        raise NotebookFailure(f"{name}: {cell_label(nb, current['index'])} did not finish within {timeout} s") from None
-    except DeadKernelError:
-        raise NotebookFailure(f"{name}: the kernel died during {cell_label(nb, current['index'])}") from None
+    final_sources = [cell.source for cell in nb.cells]
+    if rerun_settings:
+        apply_settings(nb, name, rerun_settings)
+    counts = []
+    async with client.async_setup_kernel():
+        reply = await client.async_wait_for_reply(client.kc.kernel_info())
+        nb.metadata["language_info"] = reply["content"]["language_info"]
+        for number in passes:
+            if len(passes) > 1:
+                where["prefix"] = f"{name}, pass {number} of {len(passes)} ({PASS_NAMES[number]}): "
+            if number == 3:
+                for cell, source in zip(nb.cells, final_sources):
+                    cell.source = source
+                await ensure_async(client.km.restart_kernel(now=True))
+                await ensure_async(client.kc.wait_for_ready(timeout=KERNEL_START_TIMEOUT_S))
+            if number != 2:
+                execution_count = 0  # a new or restarted kernel counts from 1
+            try:
+                for index, cell in enumerate(nb.cells):
+                    if cell.cell_type == "code" and cell.source.strip():
+                        execution_count += 1
+                        await client.async_execute_cell(cell, index, execution_count=execution_count)
+                counter = nbformat.v4.new_code_cell(TENSOR_COUNT_SOURCE, metadata={"run_notebook": "tensor count"})
+                nb.cells.append(counter)
+                try:
+                    await client.async_execute_cell(counter, len(nb.cells) - 1)
+                finally:
+                    nb.cells.pop()
+            except (CellTimeoutError, DeadKernelError) as error:
+                index = where["index"]
+                label = cell_label(nb, index) if index < len(nb.cells) else "the runner's tensor count cell"
+                what = f"{label} did not finish within {timeout} s" if isinstance(error, CellTimeoutError) else f"the kernel died during {label}"
+                raise NotebookFailure(f"{where['prefix']}{what}") from None
+            try:
+                counts.append(tensor_count(counter))
+            except NotebookFailure as failure:
+                raise NotebookFailure(f"{where['prefix']}{failure}") from None
+            if counts[-1] is None and any("@tensorflow/tfjs" in cell.source for cell in nb.cells):
+                raise NotebookFailure(f"{where['prefix']}the notebook imports tfjs but globalThis._tfengine is missing: "
+                                      "this tfjs keeps its engine elsewhere, so the runner cannot count tensors")
+            if number == 2 and tensors(counts[1]) > tensors(counts[0]):
+                raise NotebookFailure(
+                    f"{where['prefix']}tfjs holds {tensors(counts[1])} tensors, {tensors(counts[1]) - tensors(counts[0])} more than "
+                    f"after the first run ({tensors(counts[0])}): re-running the cells leaks tensors (make them inside tf.tidy or keep())")
+    return counts
+
+
+def tensors(count):
+    """The number of tensors in a tensor count; none when tfjs was not loaded."""
+    return count["numTensors"] if count else 0
+
+
+def describe_counts(counts):
+    if all(count is None for count in counts):
+        return "tfjs not loaded"
+    return ", ".join(f"{count['numTensors']} ({count['numBytes']:,} bytes) after pass {number}" if count
+                     else f"tfjs not loaded after pass {number}" for number, count in enumerate(counts, start=1))
 
 
 def main():
@@ -107,14 +227,22 @@ def main():
     if "JUPYTER_RUNTIME_DIR" not in os.environ:
         sys.exit("run_notebook.py: start it through `node scripts/jupyter-env.mjs python scripts/run_notebook.py ...` "
                  "so Jupyter keeps its files inside the project")
+    if args.expect_offline:
+        try:
+            print(f"offline check passed: {check_offline()}")
+        except NotebookFailure as failure:
+            print(f"FAIL {failure}", file=sys.stderr)
+            return 1
+    passes = [1, 2, 3] if args.rerun else [1]
     failed = 0
     for path in args.notebooks:
         started = time.monotonic()
         nb = nbformat.read(path, as_version=4)
         try:
             apply_settings(nb, path.name, args.settings)
-            execute(nb, path.name, path.parent.resolve(), args.timeout)
-            print(f"ok {path.name} ({time.monotonic() - started:.1f} s)")
+            counts = run_sync(execute_passes)(nb, path.name, path.parent.resolve(), args.timeout, passes, args.rerun_settings)
+            print(f"{path.name} tensors: {describe_counts(counts)}")
+            print(f"ok {path.name} ({time.monotonic() - started:.1f} s{', 3 passes' if args.rerun else ''})")
         except NotebookFailure as failure:
             print(f"FAIL {failure}\n({path.name} stopped after {time.monotonic() - started:.1f} s)", file=sys.stderr)
             failed += 1

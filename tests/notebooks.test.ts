@@ -1,20 +1,28 @@
-// Runs every course notebook as a learner would (tslab kernel, working directory notebooks/),
-// checks that committed notebooks carry no outputs, and checks that the runner reports failures.
-// Executed copies land in artifacts/executed/ (variants with --set in artifacts/executed/variants/).
-import { spawn } from "node:child_process";
+// Runs every course notebook as a learner would (tslab kernel, working directory notebooks/), three
+// times in one runner call: the whole notebook, every cell again in the same kernel, and the whole
+// notebook after a kernel restart (run_notebook.py --rerun), with the network switched off (a new
+// network namespace that has only loopback, when `unshare` can make one). Also checks that committed
+// notebooks carry no outputs, and that the runner reports failures, tensor leaks and reachable networks.
+// Executed copies (the last pass) land in artifacts/executed/ (variants with --set in artifacts/executed/variants/).
+import { spawn, spawnSync } from "node:child_process";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { afterAll, describe, expect, test } from "vitest";
+import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { NOTEBOOKS_DIR, NOTEBOOK_RUNNER, ROOT, VENV_PYTHON, jupyterEnv } from "../scripts/jupyter-env.mjs";
 
 const EXECUTED_DIR = path.join(ROOT, "artifacts", "executed");
 const CELL_TIMEOUT_S = 300;
-const NOTEBOOK_TIMEOUT_MS = 6 * 60_000; // the training notebook may take up to 5 minutes
-const RUNNER_TEST_TIMEOUT_MS = 60_000;
+const NOTEBOOK_TIMEOUT_MS = 12 * 60_000; // three passes; the training notebook's last pass trains for its full budget
+const RUNNER_TEST_TIMEOUT_MS = 2 * 60_000;
 const KERNELSPEC = { name: "tslab", display_name: "TypeScript", language: "typescript" };
 
-/** Notebooks run again with top-level constants replaced; each run is skipped until its notebook exists. */
+/** Constants changed for the first two passes only: the third pass (the saved one) runs the notebook as committed. */
+const RERUN_SETTINGS: Record<string, Record<string, number>> = {
+  "06-training.ipynb": { TIME_BUDGET_SECONDS: 10 },
+};
+
+/** Notebooks run again (one pass) with top-level constants replaced; each run is skipped until its notebook exists. */
 const EXTRA_RUNS: { notebook: string; set: Record<string, string | number> }[] = [
   { notebook: "04-multi-head-attention.ipynb", set: { NUM_HEADS: 1 } },
   { notebook: "04-multi-head-attention.ipynb", set: { NUM_HEADS: 2 } },
@@ -24,35 +32,74 @@ const EXTRA_RUNS: { notebook: string; set: Record<string, string | number> }[] =
 const allNotebooks = fs.readdirSync(NOTEBOOKS_DIR).filter((name) => name.endsWith(".ipynb")).sort();
 const courseNotebooks = allNotebooks.filter((name) => /^\d/.test(name));
 
+/**
+ * The command prefix that runs a program in a new network namespace with only loopback up (the kernel
+ * talks to nbclient over 127.0.0.1), or a reason why there is none. As root `unshare -n` works; other
+ * users need a user namespace as well (`unshare -rn`), which some systems forbid.
+ */
+function findOfflinePrefix(): { prefix: string[] } | { unavailable: string } {
+  const problems: string[] = [];
+  for (const flags of [["-n"], ["-rn"]]) {
+    const probe = spawnSync("unshare", [...flags, "sh", "-c", "ip link set lo up"], { encoding: "utf8" });
+    if (probe.status === 0) return { prefix: ["unshare", ...flags, "sh", "-c", 'ip link set lo up && exec "$@"', "sh"] };
+    problems.push(`unshare ${flags.join(" ")}: ${probe.error?.message ?? (probe.stderr.trim() || `exit ${probe.status}`)}`);
+  }
+  return { unavailable: problems.join("; ") };
+}
+const OFFLINE = findOfflinePrefix();
+const OFFLINE_LABEL = "prefix" in OFFLINE ? "offline" : "offline: not available";
+if (!("prefix" in OFFLINE)) console.warn(`offline: not available (${OFFLINE.unavailable}); notebooks run with the network on`);
+
+interface RunOptions {
+  set?: Record<string, string | number>;
+  rerun?: boolean;
+  rerunSet?: Record<string, string | number>;
+  offline?: boolean; // inside the network namespace (when there is one), with the runner's --expect-offline check
+  expectOffline?: boolean; // the runner's check alone, wherever it runs
+}
+
 interface RunResult {
   code: number | null;
   output: string; // stdout and stderr of the runner, interleaved
+  seconds: number;
 }
 
+const settingArgs = (option: string, set: Record<string, string | number> = {}) =>
+  Object.entries(set).flatMap(([name, value]) => [option, `${name}=${value}`]);
+
 /** Runs scripts/run_notebook.py on one notebook in the project's Jupyter environment. */
-function runNotebook(notebook: string, out: string, set: Record<string, string | number> = {}): Promise<RunResult> {
-  const settings = Object.entries(set).flatMap(([name, value]) => ["--set", `${name}=${value}`]);
-  const args = [NOTEBOOK_RUNNER, notebook, "--out", out, "--timeout", String(CELL_TIMEOUT_S), ...settings];
+function runNotebook(notebook: string, out: string, options: RunOptions = {}): Promise<RunResult> {
+  const offline = options.offline && "prefix" in OFFLINE;
+  const args = [
+    NOTEBOOK_RUNNER, notebook, "--out", out, "--timeout", String(CELL_TIMEOUT_S),
+    ...settingArgs("--set", options.set), ...settingArgs("--rerun-set", options.rerunSet),
+    ...(options.rerun ? ["--rerun"] : []), ...(offline || options.expectOffline ? ["--expect-offline"] : []),
+  ];
+  const [command, ...commandArgs] = offline ? [...OFFLINE.prefix, VENV_PYTHON, ...args] : [VENV_PYTHON, ...args];
+  const started = Date.now();
   return new Promise((resolve, reject) => {
-    const runner = spawn(VENV_PYTHON, args, { cwd: ROOT, env: jupyterEnv() });
+    const runner = spawn(command, commandArgs, { cwd: ROOT, env: jupyterEnv() });
     let output = "";
     runner.stdout.on("data", (chunk) => (output += chunk));
     runner.stderr.on("data", (chunk) => (output += chunk));
     runner.on("error", reject);
-    runner.on("close", (code) => resolve({ code, output }));
+    runner.on("close", (code) => resolve({ code, output, seconds: (Date.now() - started) / 1000 }));
   });
 }
 
 interface NotebookCell {
   cell_type: string;
   source: string | string[];
-  outputs?: unknown[];
+  outputs?: { output_type: string; name?: string; text?: string | string[] }[];
   execution_count?: number | null;
 }
 
 function readNotebook(file: string): { cells: NotebookCell[]; metadata: { kernelspec?: typeof KERNELSPEC } } {
   return JSON.parse(fs.readFileSync(file, "utf8"));
 }
+
+const stdoutOf = (cell: NotebookCell) =>
+  (cell.outputs ?? []).filter((o) => o.name === "stdout").map((o) => [o.text ?? ""].flat().join("")).join("");
 
 describe("committed notebooks", () => {
   test.each(allNotebooks)("%s uses the tslab kernel and has no outputs", (name) => {
@@ -66,25 +113,42 @@ describe("committed notebooks", () => {
   });
 });
 
-describe("course notebooks run without errors", () => {
-  test.each(courseNotebooks)("%s", async (name) => {
-    const { code, output } = await runNotebook(path.join(NOTEBOOKS_DIR, name), path.join(EXECUTED_DIR, name));
+describe(`course notebooks run without errors (${OFFLINE_LABEL})`, () => {
+  const summary: string[] = []; // one line per notebook: time and tensors after each pass
+  afterAll(() => {
+    if (summary.length) console.log(`notebook runs (${OFFLINE_LABEL}):\n${summary.join("\n")}`);
+  });
+
+  test.each(courseNotebooks)(`%s, run, run again in the same kernel, run after a restart (${OFFLINE_LABEL})`, async (name) => {
+    const rerunSet = RERUN_SETTINGS[name];
+    const { code, output, seconds } = await runNotebook(path.join(NOTEBOOKS_DIR, name), path.join(EXECUTED_DIR, name), {
+      rerun: true, rerunSet, offline: true,
+    });
+    const tensors = output.match(/tensors: (.*)/)?.[1] ?? "(no count)";
+    const short = rerunSet ? ` (passes 1-2 with ${Object.entries(rerunSet).map(([k, v]) => `${k}=${v}`).join(", ")})` : "";
+    summary.push(`${name}: ${seconds.toFixed(0)} s${short}; tensors ${tensors}`);
     expect(code, output).toBe(0);
+    if ("prefix" in OFFLINE) expect(output).toMatch(/offline check passed: connect 1\.1\.1\.1:443 failed/);
+    expect(output).toMatch(new RegExp(`${name} tensors: .*after pass 3|${name} tensors: tfjs not loaded`));
   }, NOTEBOOK_TIMEOUT_MS);
 
   for (const { notebook, set } of EXTRA_RUNS) {
     const label = Object.entries(set).map(([name, value]) => `${name}=${value}`).join(",");
-    test.runIf(courseNotebooks.includes(notebook))(`${notebook} with ${label}`, async () => {
+    test.runIf(courseNotebooks.includes(notebook))(`${notebook} with ${label} (${OFFLINE_LABEL})`, async () => {
       const out = path.join(EXECUTED_DIR, "variants", notebook.replace(/\.ipynb$/, `.${label}.ipynb`));
-      const { code, output } = await runNotebook(path.join(NOTEBOOKS_DIR, notebook), out, set);
+      const { code, output } = await runNotebook(path.join(NOTEBOOKS_DIR, notebook), out, { set, offline: true });
       expect(code, output).toBe(0);
     }, NOTEBOOK_TIMEOUT_MS);
   }
 });
 
 describe("notebook runner", () => {
-  const scratch = fs.mkdtempSync(path.join(os.tmpdir(), "notebook-runner-"));
-  afterAll(() => fs.rmSync(scratch, { recursive: true, force: true }));
+  let scratch: string;
+  beforeAll(() => {
+    scratch = fs.mkdtempSync(path.join(os.tmpdir(), "notebook-runner-"));
+    fs.symlinkSync(path.join(ROOT, "node_modules"), path.join(scratch, "node_modules")); // notebooks here can import tfjs
+  });
+  afterAll(() => fs.rmSync(scratch, { recursive: true, force: true })); // removes the link, not node_modules
 
   /** Writes a notebook of code cells (strings) and markdown cells ({ markdown }) into the scratch folder. */
   function writeNotebook(name: string, cells: (string | { markdown: string })[]): string {
@@ -130,15 +194,73 @@ describe("notebook runner", () => {
 
   test("--set rewrites a top-level const before running", async () => {
     const file = writeNotebook("setting.ipynb", settingCells);
-    const { code, output } = await runNotebook(file, path.join(scratch, "out"), { NUM: 3 });
+    const { code, output } = await runNotebook(file, path.join(scratch, "out"), { set: { NUM: 3 } });
     expect(code, output).toBe(0);
     expect(output).toContain("set NUM = 3 in code cell 1");
   }, RUNNER_TEST_TIMEOUT_MS);
 
   test("--set fails when the constant is missing", async () => {
     const file = writeNotebook("no-such-setting.ipynb", settingCells);
-    const { code, output } = await runNotebook(file, path.join(scratch, "out"), { MISSING: 2 });
+    const { code, output } = await runNotebook(file, path.join(scratch, "out"), { set: { MISSING: 2 } });
     expect(code).toBe(1);
     expect(output).toContain("--set MISSING=2: no top-level `const MISSING = ...;` line");
+  }, RUNNER_TEST_TIMEOUT_MS);
+
+  test("--rerun runs the cells again in the same kernel, then after a restart; --rerun-set changes passes 1 and 2 only", async () => {
+    const log = path.join(scratch, "passes.log");
+    const file = writeNotebook("passes.ipynb", [
+      "const BUDGET = 100;",
+      "const runs = ((globalThis as { runs?: number }).runs ?? 0) + 1; // runs of this cell in this kernel\n" +
+        "(globalThis as { runs?: number }).runs = runs;",
+      `import * as fs from "fs";\nfs.appendFileSync(${JSON.stringify(log)}, \`\${BUDGET} \${runs}\\n\`);\nconsole.log(\`run \${runs}\`);`,
+    ]);
+    const out = path.join(scratch, "passes.out.ipynb");
+    const { code, output } = await runNotebook(file, out, { rerun: true, rerunSet: { BUDGET: 1 } });
+    expect(code, output).toBe(0);
+    expect(fs.readFileSync(log, "utf8")).toBe("1 1\n1 2\n100 1\n"); // pass 2 in the same kernel, pass 3 in a fresh one
+    const saved = readNotebook(out).cells;
+    expect(saved.map((cell) => cell.execution_count)).toEqual([1, 2, 3]); // the restarted kernel counts from 1
+    expect(stdoutOf(saved[2])).toBe("run 1\n");
+    expect([saved[0].source].flat().join("")).toBe("const BUDGET = 100;");
+    expect(output).toContain("passes.ipynb tensors: tfjs not loaded");
+  }, RUNNER_TEST_TIMEOUT_MS);
+
+  test("--rerun names the pass that fails", async () => {
+    const file = writeNotebook("second-run-fails.ipynb", [
+      'if ((globalThis as { ranBefore?: boolean }).ranBefore) throw new Error("this cell ran before");\n' +
+        "(globalThis as { ranBefore?: boolean }).ranBefore = true;",
+    ]);
+    const { code, output } = await runNotebook(file, path.join(scratch, "out"), { rerun: true });
+    expect(code).toBe(1);
+    expect(output).toContain("second-run-fails.ipynb, pass 2 of 3 (run again in the same kernel): code cell 1");
+    expect(output).toContain("Error: this cell ran before");
+  }, RUNNER_TEST_TIMEOUT_MS);
+
+  test("--rerun fails when running the cells again leaves more tensors, and reports the counts", async () => {
+    const cells = (leak: string) => [
+      'import * as tf from "@tensorflow/tfjs";\ntf.enableProdMode();\nawait tf.setBackend("cpu");',
+      `const kept = ${leak}; // [3]`,
+    ];
+    const leaking = await runNotebook(writeNotebook("leaks.ipynb", cells("tf.zeros([3])")), path.join(scratch, "out"), { rerun: true });
+    expect(leaking.code).toBe(1);
+    expect(leaking.output).toContain(
+      "leaks.ipynb, pass 2 of 3 (run again in the same kernel): tfjs holds 2 tensors, 1 more than after the first run (1)",
+    );
+    const tidy = await runNotebook(writeNotebook("tidy.ipynb", cells("tf.tidy(() => tf.zeros([3]).add(1).sum().dataSync()[0])")), path.join(scratch, "out"), { rerun: true });
+    expect(tidy.code, tidy.output).toBe(0);
+    expect(tidy.output).toContain("tidy.ipynb tensors: 0 (0 bytes) after pass 1, 0 (0 bytes) after pass 2, 0 (0 bytes) after pass 3");
+  }, RUNNER_TEST_TIMEOUT_MS);
+
+  test("--expect-offline fails when an outside address answers (shown when this machine has a network)", async () => {
+    const file = writeNotebook("offline-check.ipynb", ['console.log("ran");']);
+    const { code, output } = await runNotebook(file, path.join(scratch, "out"), { expectOffline: true });
+    if (code === 0) {
+      expect(output).toMatch(/offline check passed: connect 1\.1\.1\.1:443 failed/);
+      console.warn(`this machine reaches no outside address, so the check could not be shown to fail:\n${output}`);
+      return;
+    }
+    expect(code).toBe(1);
+    expect(output).toMatch(/--expect-offline: the network is reachable: (connected to|resolved) /);
+    expect(output).not.toContain("ran");
   }, RUNNER_TEST_TIMEOUT_MS);
 });

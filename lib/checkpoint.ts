@@ -36,6 +36,7 @@ export function assignWeights(path: string, variables: Record<string, tf.Variabl
     if (saved.shape.join() !== variable.shape.join()) {
       throw new Error(`Checkpoint "${path}": "${prefix + name}" has shape [${saved.shape}] but the model expects [${variable.shape}].`);
     }
+    if (!saved.data.every(Number.isFinite)) throw new Error(`Checkpoint "${path}": "${prefix + name}" holds NaN or infinite values.`);
     tf.tidy(() => variable.assign(tf.tensor(saved.data, saved.shape)));
   }
 }
@@ -46,7 +47,12 @@ export function loadCheckpoint(path: string, expected?: Partial<ModelConfig>): C
   if (metadata.format !== FORMAT || !metadata.config) {
     throw new Error(`Checkpoint "${path}" was not written by attention-workshop (format "${metadata.format}", expected "${FORMAT}").`);
   }
-  const config = makeConfig(JSON.parse(metadata.config));
+  let config: ModelConfig;
+  try {
+    config = makeConfig(JSON.parse(metadata.config));
+  } catch (e) {
+    throw new Error(`Checkpoint "${path}" has an unusable model config: ${(e as Error).message}`);
+  }
   for (const [key, value] of Object.entries(expected ?? {})) {
     const saved = config[key as keyof ModelConfig];
     if (saved !== value) throw new Error(`Checkpoint "${path}" has ${key} = ${saved}, but ${value} was expected.`);

@@ -2,7 +2,8 @@
 // Starts the tslab kernel with one fix. tslab 1.0.22 sends on its zeromq sockets without waiting
 // for the previous send to finish; zeromq 6 then throws "Socket is busy writing" (EBUSY) when two
 // sends overlap, which happens after about 500 quick outputs (a live plot, a long loop of logs),
-// and the unhandled rejection kills the kernel. Here each socket's sends wait for each other.
+// and the unhandled rejection kills the kernel; a send while the socket is still binding fails the
+// same way. Here each socket's sends wait for its bind and for each other.
 // Jupyter starts this file (see the kernel.json that scripts/setup.mjs registers).
 const zmq = require("zeromq");
 
@@ -10,6 +11,12 @@ const previousSend = new WeakMap(); // socket -> its last send (sockets are seal
 for (const name of ["Publisher", "Router", "Reply"]) {
   const Socket = zmq[name];
   zmq[name] = class extends Socket {
+    bind(address) {
+      const bound = super.bind(address);
+      previousSend.set(this, bound.catch(() => undefined)); // the bind's own caller sees its errors
+      return bound;
+    }
+
     send(message) {
       const sent = (previousSend.get(this) ?? Promise.resolve()).then(() => super.send(message));
       previousSend.set(this, sent.catch((err) => console.error(`tslab-kernel: a ${name} send failed: ${err.message}`)));

@@ -163,4 +163,20 @@ describe("loading a bad checkpoint", () => {
     wider.dispose();
     deeper.dispose();
   });
+
+  it("names the file when its stored config is unusable or not JSON", () => {
+    const { tensors, metadata } = readSafetensors(file("good.safetensors"));
+    const config = JSON.parse(metadata.config);
+    writeSafetensors(file("bad-config.safetensors"), tensors, { ...metadata, config: JSON.stringify({ ...config, numHeads: 3 }) });
+    expect(() => loadCheckpoint(file("bad-config.safetensors"))).toThrow(/bad-config\.safetensors" has an unusable model config: numHeads 3 does not divide dModel 8/);
+    writeSafetensors(file("not-json.safetensors"), tensors, { ...metadata, config: "{oops" });
+    expect(() => loadCheckpoint(file("not-json.safetensors"))).toThrow(/not-json\.safetensors" has an unusable model config/);
+  });
+
+  it("names a weight that holds NaN", () => {
+    const { tensors, metadata } = readSafetensors(file("good.safetensors"));
+    const broken = { ...tensors, "head.bias": { ...tensors["head.bias"], data: tensors["head.bias"].data.map((v, i) => (i === 2 ? NaN : v)) } };
+    writeSafetensors(file("nan.safetensors"), broken, metadata);
+    expect(() => loadCheckpoint(file("nan.safetensors"))).toThrow(/"head\.bias" holds NaN or infinite values/);
+  });
 });

@@ -173,9 +173,8 @@ describe("a checkpoint that does not fit", () => {
     );
   });
 
-  it("names both numbers when the config stored in the file is impossible", () => {
+  it("names the file and both numbers when the config stored in the file is impossible", () => {
     const file = withConfig("three-heads.safetensors", { numHeads: 3 });
-    // lib/checkpoint.ts passes the stored config to makeConfig as it is, so this message does not name the file.
-    expect(messageOf(() => loadCheckpoint(file))).toMatch(/^numHeads 3 does not divide dModel 16\b/);
+    expect(messageOf(() => loadCheckpoint(file))).toMatch(/three-heads\.safetensors" has an unusable model config: numHeads 3 does not divide dModel 16\b/);
   });
 });

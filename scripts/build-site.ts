@@ -52,7 +52,7 @@ export function readNotebook(file: string): Notebook {
   return JSON.parse(fs.readFileSync(file, "utf8")) as Notebook;
 }
 
-/** Course notebooks: "01-calculator.ipynb" ... (00-smoke is a set-up check, not a lesson). */
+/** Course notebooks: "01-calculator.ipynb" and on. */
 export function courseNotebooks(dir = NOTEBOOKS_DIR): string[] {
   return fs.readdirSync(dir).filter((name) => /^\d\d-.+\.ipynb$/.test(name) && !name.startsWith("00-")).sort();
 }

@@ -120,32 +120,41 @@ export function makeBatch(problems: readonly Problem[], length?: number): Batch 
   return batch;
 }
 
+/** How many times each epoch holds every problem of an operation (1 for those not named). */
+export type Repeats = Partial<Record<Operation, number>>;
+
 /**
- * Endless batches. Each epoch visits every problem once, in an order fixed by (seed, epoch),
- * so the batch of any step can be rebuilt from the step number alone: a resumed run sees the
- * same batches as an uninterrupted one.
+ * Endless batches. Each epoch visits every problem once (or `repeats[op]` times, to show rare
+ * operations more often), in an order fixed by (seed, epoch), so the batch of any step can be
+ * rebuilt from the step number alone: a resumed run sees the same batches as an uninterrupted one.
  */
 export class BatchSampler {
   private epoch = -1;
   private order: Problem[] = [];
+  private readonly pool: Problem[]; // one epoch: every problem, repeated as asked
 
-  constructor(private readonly problems: readonly Problem[], private readonly batchSize: number, private readonly seed: number) {
+  constructor(problems: readonly Problem[], private readonly batchSize: number, private readonly seed: number, repeats: Repeats = {}) {
     if (problems.length === 0) throw new Error("BatchSampler: no problems to sample from.");
     if (!Number.isInteger(batchSize) || batchSize < 1) {
       throw new Error(`BatchSampler: batchSize must be a positive whole number, got ${batchSize}.`);
     }
+    for (const [op, times] of Object.entries(repeats)) {
+      if (!OPERATIONS.includes(op as Operation)) throw new Error(`BatchSampler: unknown operation "${op}" in repeats; expected one of ${OPERATIONS.join(", ")}.`);
+      if (!Number.isInteger(times) || times < 1) throw new Error(`BatchSampler: repeats.${op} must be a positive whole number, got ${times}.`);
+    }
+    this.pool = problems.flatMap((p) => new Array<Problem>(repeats[p.op] ?? 1).fill(p));
   }
 
   /** The batch for training step `step` (0-based). */
   batchAt(step: number): Batch {
     const chosen: Problem[] = [];
     for (let i = step * this.batchSize; i < (step + 1) * this.batchSize; i++) {
-      const epoch = Math.floor(i / this.problems.length);
+      const epoch = Math.floor(i / this.pool.length);
       if (epoch !== this.epoch) {
-        this.order = shuffled(this.problems, makeRng(this.seed * 100003 + epoch));
+        this.order = shuffled(this.pool, makeRng(this.seed * 100003 + epoch));
         this.epoch = epoch;
       }
-      chosen.push(this.order[i % this.problems.length]);
+      chosen.push(this.order[i % this.pool.length]);
     }
     return makeBatch(chosen);
   }

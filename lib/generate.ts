@@ -2,7 +2,7 @@
 import * as tf from "@tensorflow/tfjs";
 import { OPERATIONS, Operation, Problem, promptIds } from "./data";
 import { Transformer } from "./model";
-import { END_ID, decode, splitWords } from "./vocab";
+import { END_ID, PAD_ID, decode, splitWords } from "./vocab";
 
 export const MAX_ANSWER_TOKENS = 3; // two number words and [END]
 
@@ -24,6 +24,30 @@ export function generateIds(model: Transformer, prompts: number[][], maxNewToken
     if (sequences.every((s) => s.slice(promptLength).includes(END_ID))) break;
   }
   return sequences.map((s) => s.slice(promptLength));
+}
+
+/**
+ * generateIds for prompts of different lengths, stopping each row at [END]: the rows are padded on
+ * the right and each is read at its own last token, which causal attention keeps from seeing the
+ * padding. One batch instead of one per prompt length: evaluation makes fewer, larger steps.
+ */
+function generateRagged(model: Transformer, prompts: number[][], maxNewTokens = MAX_ANSWER_TOKENS): number[][] {
+  const sequences = prompts.map((p) => p.slice());
+  const generated = prompts.map((): number[] => []);
+  const active = (b: number) => generated[b].length < maxNewTokens && !generated[b].includes(END_ID) && sequences[b].length < model.config.contextLength;
+  for (let rows = sequences.map((_, b) => b).filter(active); rows.length > 0; rows = rows.filter(active)) {
+    const T = Math.max(...rows.map((b) => sequences[b].length));
+    const padded = rows.map((b) => [...sequences[b], ...new Array<number>(T - sequences[b].length).fill(PAD_ID)]); // [rows, T]
+    const best = tf.tidy(() => model.forward(padded).logits.argMax(-1)); // [rows, T]: the likeliest next token everywhere
+    const bestIds = best.dataSync();
+    best.dispose();
+    rows.forEach((b, row) => {
+      const next = bestIds[row * T + sequences[b].length - 1];
+      sequences[b].push(next);
+      generated[b].push(next);
+    });
+  }
+  return generated;
 }
 
 /** The answer words before [END] (or all of them if [END] never came). */
@@ -52,20 +76,15 @@ export interface Evaluation {
 export function evaluate(model: Transformer, problems: readonly Problem[], batchSize = 512): Evaluation {
   const answers = new Array<string>(problems.length);
   const correct = new Array<boolean>(problems.length);
-  const byLength = new Map<number, number[]>(); // prompt length -> problem indices
-  problems.forEach((p, i) => {
-    const length = promptIds(p.question).length;
-    byLength.set(length, [...(byLength.get(length) ?? []), i]);
-  });
-  for (const indices of byLength.values()) {
-    for (let start = 0; start < indices.length; start += batchSize) {
-      const chunk = indices.slice(start, start + batchSize);
-      const generated = generateIds(model, chunk.map((i) => promptIds(problems[i].question)));
-      chunk.forEach((i, row) => {
-        answers[i] = answerText(generated[row]);
-        correct[i] = generated[row].includes(END_ID) && answers[i] === problems[i].answer;
-      });
-    }
+  const prompts = problems.map((p) => promptIds(p.question));
+  const order = problems.map((_, i) => i).sort((i, j) => prompts[i].length - prompts[j].length); // little padding per batch
+  for (let start = 0; start < order.length; start += batchSize) {
+    const chunk = order.slice(start, start + batchSize);
+    const generated = generateRagged(model, chunk.map((i) => prompts[i]));
+    chunk.forEach((i, row) => {
+      answers[i] = answerText(generated[row]);
+      correct[i] = generated[row].includes(END_ID) && answers[i] === problems[i].answer;
+    });
   }
   const share = (keep: (i: number) => boolean) => {
     const chosen = problems.map((_, i) => i).filter(keep);

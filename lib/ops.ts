@@ -9,6 +9,27 @@
 // - batchMatMul(): on wasm, each [M, K] x [K, N] product of the batch becomes one channel of a
 //   depthwise convolution, which XNNPACK runs at 10-15 GFLOP/s (small products stay tf.matMul).
 import * as tf from "@tensorflow/tfjs";
+import "@tensorflow/tfjs-backend-wasm"; // its kernels are registered first, so the Identity below replaces theirs
+
+/**
+ * While gradients are being recorded, tfjs keeps a copy (kernel "Identity") of every tensor a
+ * gradient will need: about 230 a training step of the default model. The wasm backend's Identity
+ * copies the data; tfjs never changes a tensor's data once made, so the copy may share it, as the
+ * cpu backend's Identity does. Replaced once, when lib is first imported.
+ */
+function shareDataInWasmIdentity(): void {
+  if (tf.getKernel("Identity", "wasm")) tf.unregisterKernel("Identity", "wasm");
+  tf.registerKernel({
+    kernelName: "Identity",
+    backendName: "wasm",
+    kernelFunc: ({ inputs, backend }) => {
+      const { dataId, shape, dtype } = inputs.x as tf.TensorInfo;
+      (backend as tf.KernelBackend).incRef(dataId);
+      return { dataId, shape, dtype };
+    },
+  });
+}
+shareDataInWasmIdentity();
 
 /** x [..., In] times w [In, Out] (+ b [Out]) -> [..., Out]. */
 export function linear(x: tf.Tensor, w: tf.Tensor2D, b?: tf.Tensor1D): tf.Tensor {
@@ -20,34 +41,81 @@ export function linear(x: tf.Tensor, w: tf.Tensor2D, b?: tf.Tensor1D): tf.Tensor
   if (b && (b.rank !== 1 || b.shape[0] !== outSize)) {
     throw new Error(`linear: b [${b.shape}] must have shape [${outSize}] to match w [${w.shape}].`);
   }
-  return tf.tidy(() => {
-    const rows = x.reshape([-1, inSize]) as tf.Tensor2D; // [N, In], N = all leading dims
-    const out = b ? matMulAddBias(rows, w, b) : matMul2D(rows, w); // [N, Out]
-    return out.reshape([...x.shape.slice(0, -1), outSize]); // [..., Out]
-  });
+  return b ? linearWithBias(x, w, b) : linearNoBias(x, w);
 }
 
 // tf.customGrad types its callback's inputs loosely (and does not export that type); the casts
 // below give the callbacks real parameter types.
 type CustomGradFunc = Parameters<typeof tf.customGrad>[0];
 
-/** x [N, In] @ w [In, Out] -> [N, Out]. */
-const matMul2D = tf.customGrad(((x: tf.Tensor2D, w: tf.Tensor2D, save: tf.GradSaveFunc) => {
-  save([x, w]);
-  return {
-    value: tf.matMul(x, w), // [N, Out]
-    gradFunc: (dy: tf.Tensor2D, [x, w]: tf.Tensor[]) => matMulGrads(x as tf.Tensor2D, w as tf.Tensor2D, dy, false),
-  };
-}) as CustomGradFunc) as (x: tf.Tensor2D, w: tf.Tensor2D) => tf.Tensor2D;
+/** x [..., In] -> rows [N, In], N = all leading dims. */
+const rowsOf = (x: tf.Tensor) => x.reshape([-1, x.shape[x.rank - 1]]) as tf.Tensor2D;
 
-/** x [N, In] @ w [In, Out] + b [Out] -> [N, Out]; XNNPACK adds the bias inside the product. */
-const matMulAddBias = tf.customGrad(((x: tf.Tensor2D, w: tf.Tensor2D, b: tf.Tensor1D, save: tf.GradSaveFunc) => {
+// In linear's two versions below, the reshapes happen inside tf.customGrad, where tfjs does not
+// record them for the backward pass: a taped reshape costs a saved copy and a reshape back.
+
+/** x [..., In] @ w [In, Out] -> [..., Out]. */
+const linearNoBias = tf.customGrad(((x: tf.Tensor, w: tf.Tensor2D, save: tf.GradSaveFunc) => {
   save([x, w]);
   return {
-    value: tf.fused.matMul({ a: x, b: w, bias: b }), // [N, Out]
-    gradFunc: (dy: tf.Tensor2D, [x, w]: tf.Tensor[]) => matMulGrads(x as tf.Tensor2D, w as tf.Tensor2D, dy, true),
+    value: tf.matMul(rowsOf(x), w).reshape([...x.shape.slice(0, -1), w.shape[1]]), // [..., Out]
+    gradFunc: (dy: tf.Tensor, [x, w]: tf.Tensor[]) => {
+      const [dx, dw] = matMulGrads(rowsOf(x), w as tf.Tensor2D, rowsOf(dy), false); // [N, In], [In, Out]
+      return [dx.reshape(x.shape), dw];
+    },
   };
-}) as CustomGradFunc) as (x: tf.Tensor2D, w: tf.Tensor2D, b: tf.Tensor1D) => tf.Tensor2D;
+}) as CustomGradFunc) as (x: tf.Tensor, w: tf.Tensor2D) => tf.Tensor;
+
+/** x [..., In] @ w [In, Out] + b [Out] -> [..., Out]; XNNPACK adds the bias inside the product. */
+const linearWithBias = tf.customGrad(((x: tf.Tensor, w: tf.Tensor2D, b: tf.Tensor1D, save: tf.GradSaveFunc) => {
+  save([x, w]);
+  return {
+    value: tf.fused.matMul({ a: rowsOf(x), b: w, bias: b }).reshape([...x.shape.slice(0, -1), w.shape[1]]), // [..., Out]
+    gradFunc: (dy: tf.Tensor, [x, w]: tf.Tensor[]) => {
+      const [dx, dw, db] = matMulGrads(rowsOf(x), w as tf.Tensor2D, rowsOf(dy), true); // [N, In], [In, Out], [Out]
+      return [dx.reshape(x.shape), dw, db];
+    },
+  };
+}) as CustomGradFunc) as (x: tf.Tensor, w: tf.Tensor2D, b: tf.Tensor1D) => tf.Tensor;
+
+/**
+ * Layer norm over the last axis of x [..., D]: (x - mean) / sqrt(variance + epsilon) * gain + bias,
+ * the same values as lib/block's LayerNorm. Its gradient is written out below: the one tfjs derives
+ * through tf.moments takes about 35 small kernels a norm, and builds a ones tensor the size of x
+ * in JS for each mean.
+ */
+export function layerNorm(x: tf.Tensor, gain: tf.Tensor1D, bias: tf.Tensor1D, epsilon = 1e-5): tf.Tensor {
+  const D = x.shape[x.rank - 1];
+  if (gain.rank !== 1 || gain.shape[0] !== D || bias.rank !== 1 || bias.shape[0] !== D) {
+    throw new Error(`layerNorm: gain [${gain.shape}] and bias [${bias.shape}] must both have shape [${D}] to match x [${x.shape}].`);
+  }
+  const normalise = tf.customGrad(((x: tf.Tensor, gain: tf.Tensor1D, bias: tf.Tensor1D, save: tf.GradSaveFunc) => {
+    const rows = rowsOf(x); // [N, D]
+    const centred = rows.sub(rows.mean(1, true)); // [N, D]
+    const inverseStd = tf.rsqrt(centred.square().mean(1, true).add(epsilon)); // [N, 1]
+    const normalised = centred.mul(inverseStd); // [N, D]
+    save([normalised, inverseStd, gain]);
+    return {
+      value: normalised.mul(gain).add(bias).reshape(x.shape), // [..., D]
+      gradFunc: (dy: tf.Tensor, [normalised, inverseStd, gain]: tf.Tensor[]) => {
+        const dyRows = rowsOf(dy); // [N, D]
+        const dNormalised = dyRows.mul(gain); // [N, D]
+        // Through (x - mean) * inverseStd: remove from each row what moves its mean and its variance.
+        const dx = dNormalised
+          .sub(dNormalised.mean(1, true))
+          .sub(normalised.mul(dNormalised.mul(normalised).mean(1, true)))
+          .mul(inverseStd); // [N, D]
+        return [dx.reshape(dy.shape), columnSums(dyRows.mul(normalised) as tf.Tensor2D), columnSums(dyRows)]; // [..., D], [D], [D]
+      },
+    };
+  }) as CustomGradFunc) as (x: tf.Tensor, gain: tf.Tensor1D, bias: tf.Tensor1D) => tf.Tensor;
+  return normalise(x, gain, bias);
+}
+
+/** m [N, D] -> [D], the sum of its rows: m^T @ ones is the fastest way on wasm (m.sum(0) transposes slowly for N = 1024). */
+function columnSums(m: tf.Tensor2D): tf.Tensor1D {
+  return tf.matMul(transposeTall(m), tf.ones([m.shape[0], 1])).reshape([-1]); // [D]
+}
 
 /**
  * Gradients of x [N, In] @ w [In, Out] (+ b) given dy [N, Out]: [dx, dw] or [dx, dw, db].

@@ -2,7 +2,7 @@
 // periodic evaluation, checkpoints, and resuming a stopped run exactly where it left off.
 import * as tf from "@tensorflow/tfjs";
 import { assignWeights, loadCheckpoint, saveCheckpoint } from "./checkpoint";
-import { Batch, BatchSampler, Problem } from "./data";
+import { Batch, BatchSampler, Problem, Repeats } from "./data";
 import { Evaluation, evaluate } from "./generate";
 import { Transformer } from "./model";
 import { Adam, learningRateAt } from "./optimizer";
@@ -14,6 +14,8 @@ export interface TrainConfig {
   warmupSteps: number;
   minLearningRate: number;
   seed: number; // batch order
+  oversample: Repeats; // e.g. { times: 4 }: every epoch shows each times problem 4 times
+  weightDecay: number; // AdamW's decoupled weight decay on the weight matrices; 0 for plain Adam
 }
 
 export const DEFAULT_TRAIN_CONFIG: TrainConfig = {
@@ -23,6 +25,8 @@ export const DEFAULT_TRAIN_CONFIG: TrainConfig = {
   warmupSteps: 100,
   minLearningRate: 1e-4,
   seed: 0,
+  oversample: {},
+  weightDecay: 0,
 };
 
 /** Mean cross-entropy over the positions where mask = 1 (the answer tokens and [END]). */
@@ -48,6 +52,8 @@ export interface StepInfo {
   step: number; // steps done, after this one
   loss: number;
   learningRate: number;
+  gradientMs: number; // forward and backward pass
+  updateMs: number; // the Adam update
 }
 
 export class Trainer {
@@ -63,8 +69,9 @@ export class Trainer {
       if (!Number.isInteger(value) || value < 1) throw new Error(`${key} must be a positive whole number, got ${value}.`);
     }
     if (!(this.config.learningRate > 0)) throw new Error(`learningRate must be positive, got ${this.config.learningRate}.`);
-    this.optimizer = new Adam(model.namedWeights());
-    this.sampler = new BatchSampler(trainProblems, this.config.batchSize, this.config.seed);
+    if (!(this.config.weightDecay >= 0)) throw new Error(`weightDecay must be 0 or more, got ${this.config.weightDecay}.`);
+    this.optimizer = new Adam(model.namedWeights(), { weightDecay: this.config.weightDecay });
+    this.sampler = new BatchSampler(trainProblems, this.config.batchSize, this.config.seed, this.config.oversample);
   }
 
   learningRate(): number {
@@ -74,11 +81,17 @@ export class Trainer {
 
   /** One step: loss and gradients on the next batch, then one Adam update. Returns the loss. */
   trainStep(): StepInfo {
+    return this.trainOn(this.sampler.batchAt(this.step));
+  }
+
+  /** One step on a batch of your choosing (trainStep takes the sampler's batch for this step). */
+  trainOn(batch: Batch): StepInfo {
+    const started = performance.now();
     const weights = this.model.namedWeights();
-    const batch = this.sampler.batchAt(this.step);
     const { value, grads } = tf.variableGrads(() => batchLoss(this.model, batch), Object.values(weights));
     const loss = value.dataSync()[0];
     value.dispose();
+    const gradientMs = performance.now() - started;
     try {
       if (!Number.isFinite(loss)) {
         throw new Error(
@@ -91,15 +104,15 @@ export class Trainer {
       for (const [name, variable] of Object.entries(weights)) byName[name] = grads[variable.name];
       this.optimizer.apply(byName, learningRate);
       this.step += 1;
-      return { step: this.step, loss, learningRate };
+      return { step: this.step, loss, learningRate, gradientMs, updateMs: performance.now() - started - gradientMs };
     } finally {
       tf.dispose(grads);
     }
   }
 
-  /** Model, optimizer state, step and both configs in one file. */
-  save(path: string): void {
-    saveCheckpoint(path, this.model, this.optimizer, { step: String(this.step), train: JSON.stringify(this.config) });
+  /** Model, optimizer state, step and both configs in one file, plus any `extra` metadata. */
+  save(path: string, extra: Record<string, string> = {}): void {
+    saveCheckpoint(path, this.model, this.optimizer, { ...extra, step: String(this.step), train: JSON.stringify(this.config) });
   }
 
   /** A trainer that continues the run saved in `path` as if it had never stopped. */
@@ -132,6 +145,7 @@ export interface RunOptions {
   timeBudgetSeconds?: number; // stop early when training has taken this long
   checkpointPath?: string; // saved every `checkpointEvery` steps and at the end
   checkpointEvery?: number;
+  checkpointMetadata?: Record<string, string>; // stored with every checkpoint, e.g. which operations were trained
   onStep?: (info: StepInfo) => void;
   onEval?: (info: EvalInfo) => void;
   shouldStop?: () => boolean; // e.g. set by Ctrl-C
@@ -139,7 +153,7 @@ export interface RunOptions {
 
 /** Trains until the configured steps (or the time budget) are done; returns every evaluation. */
 export async function runTraining(trainer: Trainer, options: RunOptions = {}): Promise<EvalInfo[]> {
-  const { test, evalEvery = 500, timeBudgetSeconds = Infinity, checkpointPath, checkpointEvery = 500 } = options;
+  const { test, evalEvery = 500, timeBudgetSeconds = Infinity, checkpointPath, checkpointEvery = 500, checkpointMetadata = {} } = options;
   const evaluations: EvalInfo[] = [];
   const started = Date.now();
   let evalTime = 0; // evaluation does not count as training time
@@ -162,10 +176,10 @@ export async function runTraining(trainer: Trainer, options: RunOptions = {}): P
     lossCount += 1;
     options.onStep?.(info);
     if (trainer.step % evalEvery === 0) evaluateNow();
-    if (checkpointPath && trainer.step % checkpointEvery === 0) trainer.save(checkpointPath);
+    if (checkpointPath && trainer.step % checkpointEvery === 0) trainer.save(checkpointPath, checkpointMetadata);
     await new Promise((resolve) => setImmediate(resolve)); // lets live plots and Ctrl-C through
   }
   if (evaluations[evaluations.length - 1]?.step !== trainer.step) evaluateNow();
-  if (checkpointPath) trainer.save(checkpointPath);
+  if (checkpointPath) trainer.save(checkpointPath, checkpointMetadata);
   return evaluations;
 }

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import {
-  BatchSampler, OPERATIONS, Operation, Problem, allProblems, countByOperation, filterOperations,
+  BatchSampler, OPERATIONS, Operation, Problem, Repeats, allProblems, countByOperation, filterOperations,
   makeBatch, makeProblem, promptIds, sequenceIds, splitProblems,
 } from "../lib/data";
 import { END_ID, EQUALS_ID, PAD_ID, START_ID, VOCAB, wordsToNumber } from "../lib/vocab";
@@ -197,5 +197,21 @@ describe("BatchSampler", () => {
   it("rejects a bad batch size by value and an empty problem list", () => {
     for (const bad of [0, -3, 2.5]) expect(() => new BatchSampler(problems, bad, 0)).toThrow(String(bad));
     expect(() => new BatchSampler([], 4, 0)).toThrow(/no problems/);
+  });
+
+  it("shows each problem of a repeated operation that many times per epoch, the others once", () => {
+    const mixed = [...problems.slice(0, 5), ...ALL.filter((p) => p.op === "plus").slice(0, 7)]; // 5 times, 7 plus
+    const sampler = new BatchSampler(mixed, 6, 3, { times: 3 }); // an epoch: 5 * 3 + 7 = 22 problems
+    const epoch = Array.from({ length: 11 }, (_, s) => sampler.batchAt(s).problems).flat().slice(0, 22);
+    const counts = new Map<string, number>();
+    for (const p of epoch) counts.set(key(p), (counts.get(key(p)) ?? 0) + 1);
+    for (const p of mixed) expect(counts.get(key(p)), key(p)).toBe(p.op === "times" ? 3 : 1);
+    expect(new BatchSampler(mixed, 6, 3, {}).batchAt(0).problems.map(key)).toEqual(new BatchSampler(mixed, 6, 3).batchAt(0).problems.map(key));
+  });
+
+  it("names a bad repeat count or an unknown operation", () => {
+    expect(() => new BatchSampler(problems, 4, 0, { times: 0 })).toThrow(/repeats\.times.*0/);
+    expect(() => new BatchSampler(problems, 4, 0, { divided: 1.5 })).toThrow(/1\.5/);
+    expect(() => new BatchSampler(problems, 4, 0, { modulo: 2 } as Repeats)).toThrow(/"modulo".*plus, minus, times, divided/);
   });
 });

@@ -3,7 +3,7 @@
 import * as tf from "@tensorflow/tfjs";
 import { beforeAll, describe, expect, it } from "vitest";
 import { BackendName, initBackend } from "../lib/backend";
-import { batchMatMul, linear } from "../lib/ops";
+import { batchMatMul, layerNorm, linear } from "../lib/ops";
 import { expectAllClose, take, tensorsLeftBy } from "./helpers";
 
 type Fn = (...inputs: tf.Tensor[]) => tf.Tensor;
@@ -176,5 +176,62 @@ describe.each(["wasm", "cpu"] as BackendName[])("on the %s backend", (backend) =
       expect(() => batchMatMul(a, b, true)).toThrow(/b \[\.\.\., N, K\]/);
       tf.dispose([a, b, c]);
     });
+  });
+});
+
+describe.each(["wasm", "cpu"] as BackendName[])("layerNorm on the %s backend", (backend) => {
+  beforeAll(async () => {
+    await initBackend(backend);
+  });
+
+  /** The norm written step by step with tf.moments, as lib/block's LayerNorm does. */
+  const referenceNorm = (x: tf.Tensor, gain: tf.Tensor, bias: tf.Tensor) => {
+    const { mean, variance } = tf.moments(x, -1, true);
+    return x.sub(mean).mul(tf.rsqrt(variance.add(1e-5))).mul(gain).add(bias);
+  };
+
+  // 64 * 16 rows takes the column sums through the 3D transpose view.
+  for (const shape of [[3, 5, 8], [7, 6], [64, 16, 4]]) {
+    it(`matches the step-by-step norm and its gradients for x [${shape}]`, () => {
+      const D = shape[shape.length - 1];
+      const [x, gain, bias] = [random(shape).mul(3).add(1), random([D]), random([D])];
+      expectSameAsReference((x, g, b) => layerNorm(x, g as tf.Tensor1D, b as tf.Tensor1D), referenceNorm, [x, gain, bias]);
+      tf.dispose([x, gain, bias]);
+    });
+  }
+
+  it("leaves no tensors behind, forward or backward", () => {
+    const [x, gain, bias] = [random([4, 3, 8]), random([8]), random([8])];
+    const norm = (x: tf.Tensor, g: tf.Tensor, b: tf.Tensor) => layerNorm(x, g as tf.Tensor1D, b as tf.Tensor1D);
+    expect(tensorsLeftBy(() => norm(x, gain, bias).dispose())).toBe(0);
+    const grads = tf.grads((x, g, b) => norm(x, g, b).sum());
+    expect(tensorsLeftBy(() => tf.dispose(grads([x, gain, bias])))).toBe(0);
+    tf.dispose([x, gain, bias]);
+  });
+
+  it("names gain and bias shapes that do not match x", () => {
+    const [x, good, bad] = [tf.zeros([2, 8]), tf.zeros([8]), tf.zeros([7])];
+    expect(() => layerNorm(x, bad as tf.Tensor1D, good as tf.Tensor1D)).toThrow(/gain \[7\] and bias \[8\] must both have shape \[8\] to match x \[2,8\]/);
+    expect(() => layerNorm(x, good as tf.Tensor1D, bad as tf.Tensor1D)).toThrow(/bias \[7\]/);
+    tf.dispose([x, good, bad]);
+  });
+});
+
+describe("tf.clone on wasm (the copy tfjs keeps of every tensor a gradient needs)", () => {
+  beforeAll(async () => {
+    await initBackend("wasm");
+  });
+
+  it("shares the data instead of copying it, and each tensor outlives the other's disposal", () => {
+    const x = tf.tensor1d([1, 2, 3]);
+    const buffers = tf.memory().numDataBuffers;
+    const copy = x.clone();
+    expect(tf.memory().numDataBuffers).toBe(buffers); // a second tensor, no second buffer
+    x.dispose();
+    expect(Array.from(copy.dataSync())).toEqual([1, 2, 3]);
+    const again = copy.clone();
+    copy.dispose();
+    expect(Array.from(again.dataSync())).toEqual([1, 2, 3]);
+    again.dispose();
   });
 });

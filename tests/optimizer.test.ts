@@ -65,6 +65,28 @@ describe("Adam", () => {
     adam.dispose();
   });
 
+  it("with weightDecay, shrinks matrices by lr * weightDecay each step and leaves vectors alone", () => {
+    const [matrix, vector] = [tf.variable(tf.fill([2, 2], 2)), tf.variable(tf.fill([3], 2))];
+    const adam = new Adam({ matrix, vector }, { weightDecay: 0.5 });
+    const [gm, gv] = [tf.zeros([2, 2]), tf.zeros([3])]; // no gradient: only the decay moves the weights
+    adam.apply({ matrix: gm, vector: gv }, 0.1);
+    expectAllClose(matrix.dataSync(), [1.9, 1.9, 1.9, 1.9], 1e-6);
+    expectAllClose(vector.dataSync(), [2, 2, 2], 1e-6);
+    tf.dispose([matrix, vector, gm, gv]);
+    adam.dispose();
+  });
+
+  it("names a gradient whose shape differs from its weight, and updates nothing", () => {
+    const [a, b] = [tf.variable(tf.ones([2, 3])), tf.variable(tf.ones([3]))];
+    const adam = new Adam({ a, b });
+    const [ga, gb] = [tf.ones([2, 3]), tf.ones([4])];
+    expect(() => adam.apply({ a: ga, b: gb }, 0.1)).toThrow(/"b".*\[4\].*\[3\]/);
+    expect(adam.step).toBe(0);
+    expect(Array.from(a.dataSync())).toEqual([1, 1, 1, 1, 1, 1]);
+    tf.dispose([a, b, ga, gb]);
+    adam.dispose();
+  });
+
   it("frees its state when disposed", () => {
     // lib/optimizer.ts creates m and v as tf.variable(tf.zerosLike(w), false) outside tf.tidy:
     // the zerosLike tensors are never disposed, two per weight.

@@ -4,6 +4,7 @@ import * as os from "os";
 import * as path from "path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { saveCheckpoint } from "../lib/checkpoint";
+import { readSafetensors } from "../lib/safetensors";
 import { allProblems, makeBatch, splitProblems } from "../lib/data";
 import { ModelConfig, Transformer } from "../lib/model";
 import { StepInfo, TrainConfig, Trainer, batchLoss, maskedCrossEntropy, runTraining } from "../lib/train";
@@ -160,11 +161,34 @@ describe("Trainer", () => {
     trainer.dispose();
   });
 
-  it("names a bad steps, batchSize or learningRate", () => {
+  it("trainOn takes one step on the batch given and says how long its two halves took", () => {
+    const trainer = new Trainer(new Transformer(TINY), TRAIN, QUICK);
+    const batch = makeBatch(SPLIT.test.slice(0, 6)); // not from the sampler
+    const lossBefore = take(batchLoss(trainer.model, batch))[0];
+    const info = trainer.trainOn(batch);
+    expect(info.step).toBe(1);
+    expect(trainer.step).toBe(1);
+    expect(info.loss).toBeCloseTo(lossBefore, 5);
+    expect(take(batchLoss(trainer.model, batch))[0]).toBeLessThan(lossBefore);
+    for (const ms of [info.gradientMs, info.updateMs]) expect(ms >= 0 && ms < 60_000).toBe(true);
+    trainer.dispose();
+  });
+
+  it("oversamples the operations its config names", () => {
+    const mixed = [...SPLIT.train.filter((p) => p.op === "plus").slice(0, 4), ...SPLIT.train.filter((p) => p.op === "times").slice(0, 4)];
+    const trainer = new Trainer(new Transformer(TINY), mixed, { ...QUICK, batchSize: 4, oversample: { times: 2 } });
+    const epoch = [0, 1, 2].flatMap((s) => trainer.sampler.batchAt(s).problems); // 4 + 2 * 4 = 12 problems
+    expect(epoch.filter((p) => p.op === "times")).toHaveLength(8);
+    expect(epoch.filter((p) => p.op === "plus")).toHaveLength(4);
+    trainer.dispose();
+  });
+
+  it("names a bad steps, batchSize, learningRate or weightDecay", () => {
     const model = new Transformer(TINY);
     expect(() => new Trainer(model, TRAIN, { steps: 0 })).toThrow(/steps.*0/);
     expect(() => new Trainer(model, TRAIN, { batchSize: 2.5 })).toThrow(/batchSize.*2\.5/);
     expect(() => new Trainer(model, TRAIN, { learningRate: -1 })).toThrow(/learningRate.*-1/);
+    expect(() => new Trainer(model, TRAIN, { weightDecay: -0.1 })).toThrow(/weightDecay.*-0\.1/);
     expect(() => new Trainer(model, [], {})).toThrow(/no problems/);
     model.dispose();
   });
@@ -187,6 +211,16 @@ describe("runTraining", () => {
     const resumed = Trainer.resume(p, TRAIN);
     expect(resumed.step).toBe(6);
     resumed.dispose();
+    trainer.dispose();
+  });
+
+  it("stores checkpointMetadata with its checkpoints", async () => {
+    const trainer = new Trainer(new Transformer(TINY), TRAIN, { ...QUICK, steps: 2 });
+    const p = path.join(dir, "labelled.safetensors");
+    await runTraining(trainer, { checkpointPath: p, checkpointMetadata: { ops: "plus" } });
+    const { metadata } = readSafetensors(p);
+    expect(metadata.ops).toBe("plus");
+    expect(metadata.step).toBe("2");
     trainer.dispose();
   });
 

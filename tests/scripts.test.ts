@@ -1,0 +1,143 @@
+// The terminal scripts, run as a learner runs them (through tsx), kept tiny: every run is a few
+// steps. They check what the scripts print and save, never how fast they are.
+import { ChildProcess, spawn } from "node:child_process";
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { readSafetensors } from "../lib/safetensors";
+
+const ROOT = path.resolve(__dirname, "..");
+const TIMEOUT_MS = 120_000; // each test starts one or two node processes that load tfjs
+
+interface Run {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+/**
+ * `node --import tsx`, as package.json runs the scripts: one process. (The `tsx` command starts a
+ * second one, which kills the script 60 ms after a Ctrl-C unless the script answers in time.)
+ */
+function start(script: string, args: string[]): ChildProcess {
+  return spawn(process.execPath, ["--import", "tsx", path.join("scripts", script), ...args], { cwd: ROOT, env: { ...process.env, TFJS_BACKEND: "" } });
+}
+
+/** Runs a script to the end; `onLine` sees every line of stdout as it arrives. */
+function run(script: string, args: string[], onLine?: (line: string, child: ChildProcess) => void): Promise<Run> {
+  const child = start(script, args);
+  let [stdout, stderr, pending] = ["", "", ""];
+  child.stdout!.on("data", (chunk: Buffer) => {
+    stdout += chunk;
+    pending += chunk;
+    const lines = pending.split("\n");
+    pending = lines.pop()!;
+    for (const line of lines) onLine?.(line, child);
+  });
+  child.stderr!.on("data", (chunk: Buffer) => (stderr += chunk));
+  return new Promise((resolve) => child.on("close", (code) => resolve({ code, stdout, stderr })));
+}
+
+const jsonLines = (stdout: string) => stdout.split("\n").filter((line) => line.startsWith("{")).map((line) => JSON.parse(line));
+
+let dir: string;
+beforeAll(() => {
+  dir = fs.mkdtempSync(path.join(os.tmpdir(), "scripts-test-"));
+});
+afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+describe("npm run bench", () => {
+  const SMALL = ["--d-model", "16", "--heads", "2", "--layers", "1", "--batch", "4", "--ctx", "12", "--steps", "3", "--warmup", "1"];
+
+  it("prints one JSON line with the timing, its breakdown and the configuration", async () => {
+    const { code, stdout, stderr } = await run("bench.ts", [...SMALL, "--json"]);
+    expect(stderr).toBe("");
+    expect(code).toBe(0);
+    const results = jsonLines(stdout);
+    expect(results).toHaveLength(1);
+    const r = results[0];
+    expect(r).toMatchObject({ dModel: 16, heads: 2, layers: 1, batch: 4, ctx: 12, backend: expect.stringMatching(/^(wasm|cpu)$/) });
+    for (const key of ["params", "msPerStep", "stepsPerSec", "tokensPerSec", "gflops"]) expect(r[key], key).toBeGreaterThan(0);
+    for (const key of ["forwardMs", "backwardMs", "adamMs"]) expect(r.breakdown[key], key).toBeGreaterThanOrEqual(0);
+    expect(r.tokensPerSec).toBeCloseTo(4 * 12 * r.stepsPerSec, -1);
+    expect(r.numTensorsGrowth).toBe(0);
+  }, TIMEOUT_MS);
+
+  it("prints a table without --json", async () => {
+    const { code, stdout } = await run("bench.ts", SMALL);
+    expect(code).toBe(0);
+    expect(stdout).toMatch(/ms\/step.*GFLOP\/s/);
+    expect(jsonLines(stdout)).toHaveLength(0);
+  }, TIMEOUT_MS);
+
+  it("names an unknown flag, a bad number and a context too short for any problem", async () => {
+    const unknown = await run("bench.ts", ["--dmodel", "64"]);
+    expect(unknown.code).toBe(2);
+    expect(unknown.stderr).toMatch(/unknown flag --dmodel.*--d-model/);
+    const notNumber = await run("bench.ts", ["--steps", "many"]);
+    expect(notNumber.stderr).toMatch(/--steps expects a number, got "many"/);
+    const short = await run("bench.ts", ["--ctx", "4", "--steps", "1"]);
+    expect(short.code).toBe(2);
+    expect(short.stderr).toMatch(/--ctx 4.*shortest needs 6/);
+  }, TIMEOUT_MS);
+});
+
+describe("npm run train", () => {
+  it("prints one JSON line per evaluation and saves a checkpoint", async () => {
+    const out = path.join(dir, "short.safetensors");
+    const { code, stdout, stderr } = await run("train.ts", ["--ops", "plus,times", "--steps", "4", "--eval-every", "2", "--json", "--out", out]);
+    expect(stderr).toBe("");
+    expect(code).toBe(0);
+    const evaluations = jsonLines(stdout);
+    expect(evaluations.map((e) => e.step)).toEqual([2, 4]);
+    for (const e of evaluations) {
+      expect(Object.keys(e)).toEqual(expect.arrayContaining(["step", "seconds", "loss", "testAccuracy", "perOp"]));
+      expect(Object.keys(e.perOp).sort()).toEqual(["plus", "times"]);
+      expect(e.testAccuracy).toBeGreaterThanOrEqual(0);
+      expect(e.loss).toBeGreaterThan(0);
+    }
+    const { metadata } = readSafetensors(out);
+    expect(metadata.step).toBe("4");
+    expect(metadata.ops).toBe("plus,times");
+  }, TIMEOUT_MS);
+
+  it("saves on Ctrl-C, and --resume continues from that step", async () => {
+    const out = path.join(dir, "stopped.safetensors");
+    let interrupted = false;
+    const first = await run("train.ts", ["--ops", "minus", "--steps", "500", "--eval-every", "2", "--json", "--out", out], (line, child) => {
+      if (!interrupted && line.startsWith("{")) {
+        interrupted = true;
+        child.kill("SIGINT");
+      }
+    });
+    expect(first.code).toBe(130);
+    const stoppedAt = Number(readSafetensors(out).metadata.step);
+    expect(stoppedAt).toBeGreaterThanOrEqual(2);
+    expect(stoppedAt).toBeLessThan(500);
+
+    const second = await run("train.ts", ["--resume", out, "--json", "--eval-every", "2", "--time-budget", "1"]);
+    expect(second.code).toBe(0);
+    const evaluations = jsonLines(second.stdout);
+    expect(evaluations.length).toBeGreaterThan(0);
+    expect(evaluations[0].step).toBeGreaterThan(stoppedAt);
+    expect(Object.keys(evaluations[0].perOp)).toEqual(["minus"]); // the operations came from the checkpoint
+    expect(Number(readSafetensors(out).metadata.step)).toBe(evaluations[evaluations.length - 1].step);
+  }, TIMEOUT_MS);
+
+  it("names a bad operation with the valid ones, a non-numeric step count and an unknown flag", async () => {
+    const op = await run("train.ts", ["--ops", "plus,modulo"]);
+    expect(op.code).toBe(2);
+    expect(op.stderr).toMatch(/unknown operation "modulo".*plus, minus, times, divided/);
+    const steps = await run("train.ts", ["--steps", "ten"]);
+    expect(steps.code).toBe(2);
+    expect(steps.stderr).toMatch(/--steps expects a number, got "ten"/);
+    const fraction = await run("train.ts", ["--steps", "2.5"]);
+    expect(fraction.stderr).toMatch(/--steps must be a whole number >= 1, got 2\.5/);
+    const flag = await run("train.ts", ["--step", "10"]);
+    expect(flag.stderr).toMatch(/unknown flag --step\b.*--steps/);
+    const missing = await run("train.ts", ["--resume", path.join(dir, "nothing.safetensors")]);
+    expect(missing.stderr).toMatch(/no checkpoint at .*nothing\.safetensors/);
+    for (const r of [op, steps, fraction, flag, missing]) expect(r.stdout).toBe("");
+  }, TIMEOUT_MS);
+});

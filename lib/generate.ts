@@ -11,7 +11,7 @@ export function generateIds(model: Transformer, prompts: number[][], maxNewToken
   const sequences = prompts.map((p) => p.slice());
   const promptLength = sequences[0].length;
   if (sequences.some((s) => s.length !== promptLength)) throw new Error("generateIds: prompts in one batch must have equal length.");
-  const room = model.config.contextLength - promptLength;
+  const room = model.config.contextLength - promptLength + 1; // the last forward pass sees a full context
   for (let i = 0; i < Math.min(maxNewTokens, room); i++) {
     const next = tf.tidy(() => {
       const { logits } = model.forward(sequences); // [B, T, V]

@@ -69,6 +69,11 @@ export class Trainer {
       if (!Number.isInteger(value) || value < 1) throw new Error(`${key} must be a positive whole number, got ${value}.`);
     }
     if (!(this.config.learningRate > 0)) throw new Error(`learningRate must be positive, got ${this.config.learningRate}.`);
+    const { warmupSteps, minLearningRate, learningRate } = this.config;
+    if (!Number.isInteger(warmupSteps) || warmupSteps < 0) throw new Error(`warmupSteps must be a whole number >= 0, got ${warmupSteps}.`);
+    if (!(minLearningRate >= 0 && minLearningRate <= learningRate)) {
+      throw new Error(`minLearningRate must lie between 0 and learningRate (${learningRate}), got ${minLearningRate}.`);
+    }
     if (!(this.config.weightDecay >= 0)) throw new Error(`weightDecay must be 0 or more, got ${this.config.weightDecay}.`);
     this.optimizer = new Adam(model.namedWeights(), { weightDecay: this.config.weightDecay });
     this.sampler = new BatchSampler(trainProblems, this.config.batchSize, this.config.seed, this.config.oversample);
@@ -119,7 +124,13 @@ export class Trainer {
   static resume(path: string, trainProblems: readonly Problem[]): Trainer {
     const { model, metadata, tensors } = loadCheckpoint(path);
     if (!metadata.train || !metadata.step) throw new Error(`Checkpoint "${path}" holds a model but no training state to resume.`);
-    const trainer = new Trainer(model, trainProblems, JSON.parse(metadata.train));
+    let trainConfig: Partial<TrainConfig>;
+    try {
+      trainConfig = JSON.parse(metadata.train);
+    } catch (e) {
+      throw new Error(`Checkpoint "${path}" has an unreadable training config: ${(e as Error).message}`);
+    }
+    const trainer = new Trainer(model, trainProblems, trainConfig);
     assignWeights(path, trainer.optimizer.m, tensors, "adam.m.");
     assignWeights(path, trainer.optimizer.v, tensors, "adam.v.");
     trainer.optimizer.step = Number(metadata["adam.step"]);

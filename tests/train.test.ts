@@ -189,6 +189,9 @@ describe("Trainer", () => {
     expect(() => new Trainer(model, TRAIN, { batchSize: 2.5 })).toThrow(/batchSize.*2\.5/);
     expect(() => new Trainer(model, TRAIN, { learningRate: -1 })).toThrow(/learningRate.*-1/);
     expect(() => new Trainer(model, TRAIN, { weightDecay: -0.1 })).toThrow(/weightDecay.*-0\.1/);
+    expect(() => new Trainer(model, TRAIN, { warmupSteps: -5 })).toThrow(/warmupSteps.*-5/);
+    expect(() => new Trainer(model, TRAIN, { minLearningRate: -1 })).toThrow(/minLearningRate.*between 0 and learningRate.*-1/);
+    expect(() => new Trainer(model, TRAIN, { learningRate: 1e-3, minLearningRate: 1e-2 })).toThrow(/minLearningRate.*\(0\.001\).*0\.01/);
     expect(() => new Trainer(model, [], {})).toThrow(/no problems/);
     model.dispose();
   });

@@ -18,15 +18,20 @@ export interface TrainConfig {
   weightDecay: number; // AdamW's decoupled weight decay on the weight matrices; 0 for plain Adam
 }
 
+/**
+ * The recipe, from runs of `npm run train` on the full calculator (see README): batches of 128,
+ * times and divided shown 4 times per epoch (they are 11% of the problems) and weight decay 0.1
+ * reached 96.7-96.8% held-out exact match in 3,000 steps (seeds 1 and 2; plus and minus 97.6-99%).
+ */
 export const DEFAULT_TRAIN_CONFIG: TrainConfig = {
   steps: 3000,
-  batchSize: 64,
+  batchSize: 128,
   learningRate: 3e-3,
   warmupSteps: 100,
   minLearningRate: 1e-4,
   seed: 0,
-  oversample: {},
-  weightDecay: 0,
+  oversample: { times: 4, divided: 4 },
+  weightDecay: 0.1,
 };
 
 /** Mean cross-entropy over the positions where mask = 1 (the answer tokens and [END]). */

@@ -1,5 +1,5 @@
-// Matrix products used by lib's layers. Notebooks teach with plain tf ops; lib routes through here
-// because plain tf.matMul is slow to train with on the wasm backend.
+// Matrix products (and the layer norm) used by lib's layers. Notebooks teach with plain tf ops;
+// lib routes through here because plain tf.matMul is slow to train with on the wasm backend.
 //
 // Measured with @tensorflow/tfjs-backend-wasm 4.22 in Node 20 (one thread): only a 2D product
 // without transpose flags reaches XNNPACK, at 20-30 GFLOP/s. A batched product, or one with
@@ -8,6 +8,8 @@
 // - linear(): every product, forward and backward, is 2D without flags; transposes are explicit.
 // - batchMatMul(): on wasm, each [M, K] x [K, N] product of the batch becomes one channel of a
 //   depthwise convolution, which XNNPACK runs at 10-15 GFLOP/s (small products stay tf.matMul).
+// - layerNorm(): the norm with its gradient written out, in a handful of kernels.
+// Importing this file also makes the wasm backend's Identity kernel share data (see below).
 import * as tf from "@tensorflow/tfjs";
 import "@tensorflow/tfjs-backend-wasm"; // its kernels are registered first, so the Identity below replaces theirs
 

@@ -3,7 +3,8 @@
 // for the previous send to finish; zeromq 6 then throws "Socket is busy writing" (EBUSY) when two
 // sends overlap, which happens after about 500 quick outputs (a live plot, a long loop of logs),
 // and the unhandled rejection kills the kernel; a send while the socket is still binding fails the
-// same way. Here each socket's sends wait for its bind and for each other.
+// same way. Here each socket's sends wait for its bind and for each other, and the publisher (the
+// outputs) waits for a slow reader instead of dropping messages.
 // Jupyter starts this file (see the kernel.json that scripts/setup.mjs registers).
 const zmq = require("zeromq");
 
@@ -11,6 +12,12 @@ const previousSend = new WeakMap(); // socket -> its last send (sockets are seal
 for (const name of ["Publisher", "Router", "Reply"]) {
   const Socket = zmq[name];
   zmq[name] = class extends Socket {
+    constructor(options) {
+      // A publisher drops messages silently once 1,000 wait for a slow reader (1,491 of 1,500 quick
+      // outputs arrived); with noDrop a send waits instead, and the sends above queue behind it.
+      super(name === "Publisher" ? { noDrop: true, ...options } : options);
+    }
+
     bind(address) {
       const bound = super.bind(address);
       previousSend.set(this, bound.catch(() => undefined)); // the bind's own caller sees its errors

@@ -251,6 +251,19 @@ describe("notebook runner", () => {
     expect(tidy.output).toContain("tidy.ipynb tensors: 0 (0 bytes) after pass 1, 0 (0 bytes) after pass 2, 0 (0 bytes) after pass 3");
   }, RUNNER_TEST_TIMEOUT_MS);
 
+  test("a cell that sends 1,500 outputs in a burst keeps its kernel and every output (scripts/tslab-kernel.cjs)", async () => {
+    const file = writeNotebook("burst.ipynb", [
+      'import * as tslab from "tslab";\nfor (let i = 0; i < 1500; i++) tslab.display.text(`output ${i}`);',
+      'console.log("still alive");',
+    ]);
+    const out = path.join(scratch, "burst.out.ipynb");
+    const { code, output } = await runNotebook(file, out);
+    expect(code, output).toBe(0);
+    const [burst, after] = readNotebook(out).cells;
+    expect(burst.outputs?.filter((o) => o.output_type === "display_data")).toHaveLength(1500);
+    expect(stdoutOf(after)).toBe("still alive\n");
+  }, RUNNER_TEST_TIMEOUT_MS);
+
   test("--expect-offline fails when an outside address answers (shown when this machine has a network)", async () => {
     const file = writeNotebook("offline-check.ipynb", ['console.log("ran");']);
     const { code, output } = await runNotebook(file, path.join(scratch, "out"), { expectOffline: true });

@@ -92,6 +92,17 @@ class ProgressBar {
   }
 }
 
+const MILESTONES = [0.5, 0.9, 0.95]; // held-out exact match levels reported at the end of a run
+
+/** When the run first reached each milestone: "... 50% / 90% / 95% first reached at: step 1750 (58 s) / step 3000 (101 s) / not yet". */
+function milestonesLine(evaluations: readonly EvalInfo[]): string {
+  const reached = MILESTONES.map((level) => {
+    const first = evaluations.find((e) => e.accuracy >= level);
+    return first ? `step ${first.step} (${first.seconds.toFixed(0)} s)` : "not yet";
+  });
+  return `held-out exact match ${MILESTONES.map((level) => `${100 * level}%`).join(" / ")} first reached at: ${reached.join(" / ")}`;
+}
+
 function evalLine(info: EvalInfo): string {
   const perOp = Object.entries(info.perOp).map(([op, acc]) => `${op} ${percent(acc)}`).join("  ");
   return `step ${info.step}  ${info.seconds.toFixed(0)} s  loss ${info.loss.toFixed(4)}  held-out ${percent(info.accuracy)}  (${perOp})`;
@@ -186,6 +197,7 @@ runMain(async () => {
   if (!flags.json) {
     const why = stopRequested ? "stopped by Ctrl-C" : trainer.step >= steps ? "all steps done" : "time budget used";
     console.log(`${why} at step ${trainer.step}; held-out exact match ${percent(final?.accuracy)}; saved ${out}`);
+    console.log(milestonesLine(evaluations));
   }
   trainer.dispose();
   if (stopRequested) process.exit(130);

@@ -102,6 +102,17 @@ describe("npm run train", () => {
     expect(metadata.ops).toBe("plus,times");
   }, TIMEOUT_MS);
 
+  it("without --json prints every evaluation, how the run ended and when it reached each accuracy level", async () => {
+    const out = path.join(dir, "text.safetensors");
+    const { code, stdout, stderr } = await run("train.ts", ["--ops", "plus", "--steps", "4", "--eval-every", "2", "--out", out]);
+    expect(stderr).toBe("");
+    expect(code).toBe(0);
+    expect(jsonLines(stdout)).toHaveLength(0);
+    expect(stdout.match(/^step [24] .*held-out \d+\.\d%  \(plus \d+\.\d%\)$/gm)).toHaveLength(2);
+    expect(stdout).toMatch(/^all steps done at step 4; held-out exact match \d+\.\d%; saved .*text\.safetensors$/m);
+    expect(stdout).toMatch(/^held-out exact match 50% \/ 90% \/ 95% first reached at: (step [24] \(\d+ s\)|not yet) \/ .+ \/ .+$/m);
+  }, TIMEOUT_MS);
+
   it("saves on Ctrl-C, and --resume continues from that step", async () => {
     const out = path.join(dir, "stopped.safetensors");
     let interrupted = false;

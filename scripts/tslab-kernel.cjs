@@ -1,10 +1,10 @@
 #!/usr/bin/env node
-// Starts the tslab kernel with one fix. tslab 1.0.22 sends on its zeromq sockets without waiting
+// Starts the tslab kernel with two fixes. tslab 1.0.22 sends on its zeromq sockets without waiting
 // for the previous send to finish; zeromq 6 then throws "Socket is busy writing" (EBUSY) when two
 // sends overlap, which happens after about 500 quick outputs (a live plot, a long loop of logs),
 // and the unhandled rejection kills the kernel; a send while the socket is still binding fails the
 // same way. Here each socket's sends wait for its bind and for each other, and the publisher (the
-// outputs) waits for a slow reader instead of dropping messages.
+// outputs) keeps every message for a slow reader instead of dropping some.
 // Jupyter starts this file (see the kernel.json that scripts/setup.mjs registers).
 const zmq = require("zeromq");
 
@@ -13,9 +13,10 @@ for (const name of ["Publisher", "Router", "Reply"]) {
   const Socket = zmq[name];
   zmq[name] = class extends Socket {
     constructor(options) {
-      // A publisher drops messages silently once 1,000 wait for a slow reader (1,491 of 1,500 quick
-      // outputs arrived); with noDrop a send waits instead, and the sends above queue behind it.
-      super(name === "Publisher" ? { noDrop: true, ...options } : options);
+      // A publisher (the outputs) drops messages silently once 1,000 wait for a slow reader: 1,470 to
+      // 1,499 of 1,500 quick outputs arrived through nbclient. noDrop did not stop it; no limit does:
+      // outputs wait in the kernel's memory until the reader takes them.
+      super(name === "Publisher" ? { sendHighWaterMark: 0, ...options } : options);
     }
 
     bind(address) {

@@ -14,6 +14,12 @@ export function causalMask(T: number): tf.Tensor2D {
   return tf.tidy(() => tf.linalg.bandPart(tf.ones([T, T]), -1, 0) as tf.Tensor2D); // [T, T]
 }
 
+/** [T, T]: 1 on the diagonal only: each query may look at its own key and nothing else. */
+export function selfOnlyMask(T: number): tf.Tensor2D {
+  if (!Number.isInteger(T) || T < 1) throw new Error(`selfOnlyMask: T must be a positive whole number, got ${T}.`);
+  return tf.tidy(() => tf.eye(T) as tf.Tensor2D); // [T, T]
+}
+
 /**
  * softmax(q k^T / sqrt(Dk)) v. q [..., T, Dk], k [..., S, Dk], v [..., S, Dv];
  * mask [T, S] (1 = may attend, 0 = may not) is broadcast over the leading dimensions.

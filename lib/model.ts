@@ -1,6 +1,6 @@
 // The whole model: token + position embeddings -> N transformer blocks -> final norm -> logits.
 import * as tf from "@tensorflow/tfjs";
-import { causalMask } from "./attention";
+import { causalMask, selfOnlyMask } from "./attention";
 import { LayerNorm, NormPlacement, TransformerBlock, prefixed } from "./block";
 import { checkHeads } from "./multihead";
 import { linear } from "./ops";
@@ -16,8 +16,18 @@ export interface ModelConfig {
   numLayers: number; // N blocks
   ffnHidden: number; // feed-forward width
   norm: NormPlacement;
+  attendTo: AttendTo; // which positions each token may attend to
+  residual: boolean; // false only to show what residual connections do
   seed: number; // initial weights
 }
+
+/**
+ * "past": itself and every earlier position (the causal mask): the course's model.
+ * "all": every position, later ones included (no mask): the answer token is in plain view.
+ * "self": only itself: attention reduced to a per-token layer, a baseline without attention.
+ */
+export type AttendTo = "past" | "all" | "self";
+export const ATTEND_TO: readonly AttendTo[] = ["past", "all", "self"];
 
 export const DEFAULT_CONFIG: ModelConfig = {
   vocabSize: VOCAB_SIZE,
@@ -27,6 +37,8 @@ export const DEFAULT_CONFIG: ModelConfig = {
   numLayers: 2,
   ffnHidden: 256,
   norm: "pre",
+  attendTo: "past",
+  residual: true,
   seed: 0,
 };
 
@@ -38,6 +50,11 @@ export function makeConfig(overrides: Partial<ModelConfig> = {}): ModelConfig {
     if (!Number.isInteger(value) || value < 1) throw new Error(`${key} must be a positive whole number, got ${value}.`);
   }
   if (!Number.isInteger(config.seed)) throw new Error(`seed must be a whole number, got ${config.seed}.`);
+  if (!ATTEND_TO.includes(config.attendTo)) {
+    throw new Error(`attendTo must be ${ATTEND_TO.map((a) => `"${a}"`).join(", ")}, got "${config.attendTo}".`);
+  }
+  if (typeof config.residual !== "boolean") throw new Error(`residual must be true or false, got ${config.residual}.`);
+  if (config.norm !== "pre" && config.norm !== "post") throw new Error(`norm must be "pre" or "post", got "${config.norm}".`);
   checkHeads(config);
   return config;
 }
@@ -64,7 +81,7 @@ export class Transformer {
     const outputStd = 0.02 / Math.sqrt(2 * config.numLayers); // GPT-2: keeps the residual sum's size steady
     this.tokenEmbedding = normalWeight(V, D, 0.02, rng);
     this.positionEmbedding = normalWeight(contextLength, D, 0.02, rng);
-    this.blocks = Array.from({ length: config.numLayers }, () => new TransformerBlock({ ...config, residual: true }, rng, outputStd));
+    this.blocks = Array.from({ length: config.numLayers }, () => new TransformerBlock(config, rng, outputStd));
     this.finalNorm = new LayerNorm(D);
     this.head = normalWeight(D, V, 0.02, rng);
     this.headBias = filledWeight([V], 0);
@@ -82,7 +99,7 @@ export class Transformer {
       const oneHot = tf.oneHot(idTensor, this.config.vocabSize).toFloat(); // [B, T, V]
       const tokens = linear(oneHot, this.tokenEmbedding as tf.Tensor2D); // [B, T, D]
       const positions = this.positionEmbedding.slice([0, 0], [T, this.config.dModel]); // [T, D]
-      const mask = causalMask(T); // [T, T]
+      const mask = this.maskFor(T); // [T, T], or none when every position may attend to every other
       let x = tokens.add(positions); // [B, T, D]
       const attention: tf.Tensor[] = [];
       for (const block of this.blocks) {
@@ -93,6 +110,12 @@ export class Transformer {
       const logits = linear(this.finalNorm.apply(x), this.head as tf.Tensor2D, this.headBias as tf.Tensor1D); // [B, T, V]
       return { logits, attention };
     });
+  }
+
+  /** The attention mask of `config.attendTo` for T tokens: 1 = may attend. */
+  private maskFor(T: number): tf.Tensor2D | undefined {
+    const { attendTo } = this.config;
+    return attendTo === "past" ? causalMask(T) : attendTo === "self" ? selfOnlyMask(T) : undefined;
   }
 
   /** Every trainable weight under a stable name ("blocks.0.attention.wq"), in a fixed order. */

@@ -122,3 +122,48 @@ describe("Transformer", () => {
     expect(left).toBe(0);
   });
 });
+
+describe("Transformer switches for experiments (attendTo, residual)", () => {
+  const seq = [1, 5, 30, 6, 3, 11, 2, 0];
+  /** Which positions' logits change when token `t` changes. */
+  function positionsMovedBy(model: Transformer, t: number): number[] {
+    const V = VOCAB_SIZE;
+    const base = take(model.forward([seq]).logits);
+    const changed = seq.slice();
+    changed[t] = (changed[t] + 7) % V;
+    const after = take(model.forward([changed]).logits);
+    return seq.map((_, p) => p).filter((p) => maxAbsDiff(after.slice(p * V, (p + 1) * V), base.slice(p * V, (p + 1) * V)) > 1e-6);
+  }
+
+  it('attendTo "all" lets a later token change earlier logits (no mask)', () => {
+    const model = new Transformer({ ...SMALL, attendTo: "all" });
+    expect(positionsMovedBy(model, 5)).toEqual([0, 1, 2, 3, 4, 5, 6, 7]);
+    model.dispose();
+  });
+
+  it('attendTo "self": a token changes only its own logits, and every attention row is one-hot on itself', () => {
+    const model = new Transformer({ ...SMALL, attendTo: "self" });
+    for (const t of [0, 3, 7]) expect(positionsMovedBy(model, t)).toEqual([t]);
+    const { logits, attention } = model.forward([seq]);
+    const weights = take(attention[0]); // [1, H, T, T]
+    const T = seq.length;
+    for (let i = 0; i < weights.length; i++) expect(weights[i]).toBeCloseTo(Math.floor(i / T) % T === i % T ? 1 : 0, 6);
+    tf.dispose([logits, attention]);
+    model.dispose();
+  });
+
+  it('the default "past" is causal, and residual: false still gives logits of the right shape', () => {
+    const model = new Transformer({ ...SMALL, residual: false });
+    expect(positionsMovedBy(model, 5)).toEqual([5, 6, 7]);
+    const { logits, attention } = model.forward([seq]);
+    expect(logits.shape).toEqual([1, seq.length, VOCAB_SIZE]);
+    tf.dispose([logits, attention]);
+    model.dispose();
+  });
+
+  it("names a bad attendTo, residual or norm and what to use", () => {
+    expect(() => makeConfig({ attendTo: "future" as never })).toThrow(/attendTo.*"past", "all", "self".*"future"/);
+    expect(() => makeConfig({ residual: "no" as never })).toThrow(/residual must be true or false, got no/);
+    expect(() => makeConfig({ norm: "mid" as never })).toThrow(/norm must be "pre" or "post", got "mid"/);
+  });
+});

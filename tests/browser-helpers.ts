@@ -1,5 +1,5 @@
-// Processes for tests/browser.test.ts: Debian's Chromium (installed when missing and allowed),
-// a private JupyterLab server and a headless Chromium whose state stays inside a given folder.
+// Processes for the browser tests: a private JupyterLab server and a headless Chromium (Debian's,
+// never installed here) whose state stays inside a given folder and that cannot reach beyond this machine.
 // Everything started here runs in its own process group and is stopped by its process ids.
 import { ChildProcess, spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
@@ -18,26 +18,19 @@ const CHROMIUM_ARGS = [
   "--disable-sync",
   "--disable-crash-reporter",
   "--no-first-run",
+  // Nothing beyond this machine: no name is resolved and every request that is not to loopback (which
+  // Chromium never proxies) goes to a proxy on a closed local port, so it fails at once.
+  "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE localhost, EXCLUDE 127.0.0.1",
+  "--proxy-server=127.0.0.1:9",
 ];
 
-export const isRoot = process.getuid?.() === 0;
+const isRoot = process.getuid?.() === 0;
 
-/** Installs Debian's chromium package with apt-get (needs root). */
-export async function installChromium(log: (line: string) => void): Promise<void> {
-  const env = { ...process.env, DEBIAN_FRONTEND: "noninteractive" };
-  const run = (args: string[]) =>
-    new Promise<string>((resolve, reject) => {
-      const apt = spawn("apt-get", args, { env, stdio: ["ignore", "pipe", "pipe"] });
-      let output = "";
-      apt.stdout.on("data", (chunk) => (output += chunk));
-      apt.stderr.on("data", (chunk) => (output += chunk));
-      apt.on("error", reject);
-      apt.on("close", (code) => (code === 0 ? resolve(output) : reject(new Error(`apt-get ${args.join(" ")} failed (exit ${code}):\n${output.slice(-2000)}`))));
-    });
-  log(`${CHROMIUM} is missing: installing Debian's chromium package (apt-get update; apt-get install -y chromium)`);
-  await run(["update"]);
-  await run(["install", "-y", "--no-install-recommends", "chromium"]);
-  if (!fs.existsSync(CHROMIUM)) throw new Error(`apt-get installed chromium but ${CHROMIUM} is still missing`);
+/** Throws a message saying what to install when Debian's Chromium is missing; tests never install system packages. */
+export function requireChromium(): void {
+  if (!fs.existsSync(CHROMIUM)) {
+    throw new Error(`${CHROMIUM} is missing: install Chromium (Debian/Ubuntu: apt-get install chromium) to run the browser tests`);
+  }
 }
 
 /** Pids of every live descendant of `pid` (Linux /proc; empty elsewhere). */
@@ -145,6 +138,7 @@ export async function startJupyterLab(rootDir: string, stateDir: string, timeout
     `--LabApp.workspaces_dir=${path.join(stateDir, "workspaces")}`,
     `--LabApp.user_settings_dir=${path.join(stateDir, "settings")}`,
     "--ServerApp.terminals_enabled=False",
+    "--LabApp.extension_manager=readonly", // the default manager asks PyPI for the latest versions of extensions
     ...(isRoot ? ["--allow-root"] : []),
   ];
   const lab = spawn(JUPYTER, args, { cwd: rootDir, env: jupyterEnv(), detached: true, stdio: ["ignore", "pipe", "pipe"] });
@@ -192,6 +186,7 @@ export async function startJupyterLab(rootDir: string, stateDir: string, timeout
 
 /** Debian's Chromium, headless, with its profile, caches and home inside `stateDir` (nothing under the real $HOME). */
 export async function launchChromium(stateDir: string): Promise<BrowserContext> {
+  requireChromium();
   const home = path.join(stateDir, "home");
   fs.mkdirSync(home, { recursive: true });
   return chromium.launchPersistentContext(path.join(stateDir, "profile"), {

@@ -7,7 +7,7 @@
 //   - a page of the static site (scripts/build-site.ts) draws every figure from file:// with no network.
 // JupyterLab serves a temporary copy of the notebooks (notebooks/ itself stays clean), with its own
 // workspaces and settings; Chromium keeps its profile and home there too. Screenshots go to
-// artifacts/screenshots/. Needs /usr/bin/chromium: installed with apt-get when missing and running as root.
+// artifacts/screenshots/. Needs /usr/bin/chromium (Debian's chromium package): fails, saying so, when it is missing.
 import fs from "node:fs";
 import path from "node:path";
 import { pathToFileURL } from "node:url";
@@ -15,7 +15,7 @@ import type { BrowserContext, Locator, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { EXECUTED_DIR, PLOTLY_MIME, executeNotebooks, readNotebook, renderNotebookPage, staleReason } from "../scripts/build-site";
 import { NOTEBOOKS_DIR, ROOT } from "../scripts/jupyter-env.mjs";
-import { CHROMIUM, JupyterLab, installChromium, isRoot, launchChromium, startJupyterLab } from "./browser-helpers";
+import { JupyterLab, launchChromium, requireChromium, startJupyterLab } from "./browser-helpers";
 
 const MULTI_HEAD = "04-multi-head-attention.ipynb";
 const TRAINING = "06-training.ipynb";
@@ -23,14 +23,6 @@ const SCREENSHOTS = path.join(ROOT, "artifacts", "screenshots");
 const TRAINING_BUDGET_S = 15; // TIME_BUDGET_SECONDS for the training notebook in this test (it ships with minutes)
 const RUN_TIMEOUT_MS = 6 * 60_000; // one Run All; generous for a loaded 2-core machine
 const POLL_MS = 500;
-
-const chromiumMissing = !fs.existsSync(CHROMIUM);
-if (chromiumMissing && !isRoot) {
-  console.warn(
-    `\n${"!".repeat(100)}\n!! SKIPPING tests/browser.test.ts: ${CHROMIUM} is missing and this is not root, so it cannot be installed.\n` +
-      `!! Install it (Debian/Ubuntu: sudo apt-get install chromium) to test the notebooks in a real browser.\n${"!".repeat(100)}\n`,
-  );
-}
 
 /** Calls `check` every POLL_MS until it returns a value other than undefined; fails with `what` after the timeout. */
 async function poll<T>(what: string, check: () => Promise<T | undefined>, timeoutMs: number): Promise<T> {
@@ -58,7 +50,7 @@ function withValue(line: string, name: string, value: string | number): string {
   return line.replace(new RegExp(`^(const ${name}\\b(?:\\s*:[^=]+)?\\s*=\\s*)[^;]+;`), `$1${value};`);
 }
 
-describe.skipIf(chromiumMissing && !isRoot)("the course in a real browser", () => {
+describe("the course in a real browser", () => {
   const runDir = path.join(ROOT, ".cache", "browser-test", `run-${process.pid}-${Date.now()}`);
   const servedRoot = path.join(runDir, "notebooks"); // what JupyterLab serves: copies of the notebooks
   let lab: JupyterLab | undefined;
@@ -66,7 +58,7 @@ describe.skipIf(chromiumMissing && !isRoot)("the course in a real browser", () =
   let workspaces = 0;
 
   beforeAll(async () => {
-    if (chromiumMissing) await installChromium(console.log);
+    requireChromium(); // fails here, with what to install, before anything starts
     fs.mkdirSync(path.join(servedRoot, "saved"), { recursive: true });
     fs.mkdirSync(SCREENSHOTS, { recursive: true });
     for (const old of fs.readdirSync(SCREENSHOTS).filter((name) => name.endsWith(".png"))) fs.rmSync(path.join(SCREENSHOTS, old));
@@ -74,7 +66,7 @@ describe.skipIf(chromiumMissing && !isRoot)("the course in a real browser", () =
     fs.symlinkSync(path.join(ROOT, "lib"), path.join(servedRoot, "lib")); // notebooks import "./lib/..."
     lab = await startJupyterLab(servedRoot, path.join(runDir, "jupyter"));
     browser = await launchChromium(path.join(runDir, "chromium"));
-  }, 15 * 60_000); // apt-get may have to download Chromium
+  }, 5 * 60_000);
 
   afterAll(async () => {
     // Each step on its own, so a failing one does not leave the others running.

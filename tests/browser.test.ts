@@ -1,19 +1,17 @@
 // The course in a real browser: JupyterLab in headless Chromium, driven through its menus and editor
-// as a learner would, plus a saved (untrusted) notebook and a static site page opened from disk.
+// as a learner would, plus a saved (untrusted) notebook. (The static site: tests/build-site.test.ts.)
 //   - 04-multi-head-attention: Run All draws one attention heatmap per head; after NUM_HEADS is edited
 //     in the cell editor and the notebook is run again, the number of heatmaps follows.
 //   - 06-training: the live loss curve gains points while the training cell is still running.
 //   - a notebook executed by scripts/run_notebook.py (so never trusted) shows its plotly figures.
-//   - a page of the static site (scripts/build-site.ts) draws every figure from file:// with no network.
 // JupyterLab serves a temporary copy of the notebooks (notebooks/ itself stays clean), with its own
 // workspaces and settings; Chromium keeps its profile and home there too. Screenshots go to
 // artifacts/screenshots/. Needs /usr/bin/chromium (Debian's chromium package): fails, saying so, when it is missing.
 import fs from "node:fs";
 import path from "node:path";
-import { pathToFileURL } from "node:url";
 import type { BrowserContext, Locator, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import { EXECUTED_DIR, PLOTLY_MIME, executeNotebooks, readNotebook, renderNotebookPage, staleReason } from "../scripts/build-site";
+import { EXECUTED_DIR, PLOTLY_MIME, executeNotebooks, readNotebook, staleReason } from "../scripts/build-site";
 import { NOTEBOOKS_DIR, ROOT } from "../scripts/jupyter-env.mjs";
 import { JupyterLab, launchChromium, requireChromium, startJupyterLab } from "./browser-helpers";
 
@@ -328,38 +326,6 @@ describe("the course in a real browser", () => {
       expect(drawn).toHaveLength(figures);
       const grid = panel.locator(".js-plotly-plot").filter({ has: page.locator(".annotation-text", { hasText: /\bhead \d+$/ }) });
       await figureScreenshots(page, grid, "04-saved-untrusted");
-    });
-    await page.close();
-  }, 10 * 60_000);
-
-  test("a static site page opened from disk draws every figure", async () => {
-    const saved = await executed();
-    const notebook = readNotebook(saved);
-    const { html, figures } = renderNotebookPage(notebook, MULTI_HEAD);
-    expect(figures).toBe(figuresIn(saved));
-    const file = path.join(runDir, "site", MULTI_HEAD.replace(/\.ipynb$/, ".html"));
-    fs.mkdirSync(path.dirname(file), { recursive: true });
-    fs.writeFileSync(file, html);
-    const page = await browser!.newPage();
-    const requests: string[] = [];
-    page.on("request", (request) => requests.push(request.url()));
-    const pageErrors: string[] = [];
-    page.on("pageerror", (error) => pageErrors.push(error.message));
-    await onFailureScreenshot(page, "site-04", async () => {
-      await page.goto(pathToFileURL(file).href);
-      const body = page.locator("body");
-      const drawn = await poll(`${figures} figures drawn on the page`, async () => {
-        const plots = (await drawnPlots(body)).filter((p) => p.svgs > 0 && p.traces > 0);
-        return plots.length >= figures ? plots : undefined;
-      }, 120_000);
-      expect(drawn).toHaveLength(figures);
-      expect(await page.locator(".output.figure").count()).toBe(figures);
-      expect(pageErrors, "script errors on the page").toEqual([]);
-      expect(requests.filter((url) => !url.startsWith("file:") && !url.startsWith("data:")), "requests that leave the disk").toEqual([]);
-      const firstFigure = page.locator(".output.figure").first();
-      await firstFigure.scrollIntoViewIfNeeded();
-      await screenshot(firstFigure, "site-04-figure.png");
-      await screenshot(page, "site-04-page.png");
     });
     await page.close();
   }, 10 * 60_000);

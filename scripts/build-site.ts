@@ -1,8 +1,7 @@
-// Builds the course as a static web site in site/: one HTML page per notebook with the outputs of one
-// run, an index, previous/next links. scripts/run_notebook.py executes the notebooks (it fails on any
-// error or stderr output, which `nbconvert --execute` lets through), and `jupyter nbconvert --to html`
-// with scripts/site-template/ turns them into pages. Pages open straight from disk with no network:
-// plotly.js is inlined once in each page that has a figure, and the diagrams are copied next to them.
+// The course as a static web site in site/: a page per notebook with one run's outputs, an index, prev/next
+// links. scripts/run_notebook.py executes (it fails on stderr, which `nbconvert --execute` lets through);
+// `jupyter nbconvert --to html` with scripts/site-template/ writes the pages, which need no network:
+// plotly.js is inlined once in each page with a figure, and the diagrams are copied next to them.
 //
 //   npm run build:site                      execute every course notebook, then write site/
 //   npm run build:site -- --reuse           reuse artifacts/executed/<notebook> when it is complete and
@@ -22,18 +21,9 @@ const PLOTLY_JS = path.join(ROOT, "node_modules", "plotly.js-dist-min", "plotly.
 const TEMPLATE_DIR = path.join(__dirname, "site-template");
 const CELL_TIMEOUT_S = 300;
 
-interface Cell {
-  cell_type: string;
-  source: string | string[];
-  outputs?: { output_type: string; name?: string; data?: Record<string, unknown>; [key: string]: unknown }[];
-  execution_count?: number | null;
-  [key: string]: unknown;
-}
-export interface Notebook {
-  cells: Cell[];
-  metadata: Record<string, unknown>;
-  [key: string]: unknown;
-}
+type Output = { output_type: string; name?: string; data?: Record<string, unknown>; [key: string]: unknown };
+type Cell = { cell_type: string; source: string | string[]; outputs?: Output[]; execution_count?: number | null; [key: string]: unknown };
+export type Notebook = { cells: Cell[]; metadata: Record<string, unknown>; [key: string]: unknown };
 
 const sourceOf = (cell: Cell) => [cell.source].flat().join("");
 export const readNotebook = (file: string): Notebook => JSON.parse(fs.readFileSync(file, "utf8"));
@@ -45,12 +35,13 @@ export function notebookTitle(notebook: Notebook, fallback: string): string {
   return heading ? heading[1].replace(/[*_`]/g, "") : fallback;
 }
 
-/** The first paragraph of prose, with the list that follows when the paragraph leads into it ("you will:"). */
+/** The first paragraph of prose, with the list after it when the sentence runs on into it ("you will"). */
 function summaryOf(notebook: Notebook): string {
   const blocks = notebook.cells.filter((c) => c.cell_type === "markdown").flatMap((c) => sourceOf(c).split(/\n\s*\n/)).map((b) => b.trim());
   const first = blocks.findIndex((block) => block && !/^(#|<|!\[|```|\||[-*] |\d+\. )/.test(block));
   if (first < 0) return "";
-  return blocks[first].endsWith(":") && /^([-*]|\d+\.) /.test(blocks[first + 1] ?? "") ? `${blocks[first]}\n\n${blocks[first + 1]}` : blocks[first];
+  const runsOn = !/[.!?)"”]$/.test(blocks[first]) && /^([-*]|\d+\.) /.test(blocks[first + 1] ?? "");
+  return runsOn ? `${blocks[first]}\n\n${blocks[first + 1]}` : blocks[first];
 }
 
 /** Why an executed copy cannot be reused, or undefined when it is complete and newer than its sources. */
@@ -138,10 +129,9 @@ export async function buildSite({ outDir = SITE_DIR, reuse = false, only = [], l
 /** The index as a notebook of one markdown cell (nbconvert renders it like the others); returns its file. */
 export function writeIndex(pages: { name: string; href: string; title: string }[], dir: string): string {
   const entries = pages.map(({ name, href, title }) => `1. **[${title}](${href})**  \n   ${summaryOf(readNotebook(path.join(NOTEBOOKS_DIR, name))).replace(/\n/g, "\n   ")}`);
-  const markdown = ["# Attention workshop",
-    "Attention and transformers in TypeScript, built up to a tiny model that learns word arithmetic (“two plus three” → “five”). " +
-      "These pages show every notebook with the outputs of one run; to change the code and run it yourself, open the notebooks " +
-      "in JupyterLab (`npm start`).", ...entries].join("\n\n");
+  const intro = "Attention and transformers in TypeScript, built up to a tiny model that learns word arithmetic (“two plus three” → “five”). " +
+    "These pages show every notebook with the outputs of one run; to change and run the code, open the notebooks in JupyterLab (`npm start`).";
+  const markdown = ["# Attention workshop", intro, ...entries].join("\n\n");
   const index = { cells: [{ cell_type: "markdown", id: "index", metadata: {}, source: markdown }], metadata: { title: "Attention workshop" }, nbformat: 4, nbformat_minor: 5 };
   fs.writeFileSync(path.join(dir, "index.ipynb"), JSON.stringify(index));
   return path.join(dir, "index.ipynb");

@@ -113,12 +113,9 @@ export async function buildSite({ outDir = SITE_DIR, reuse = false, only = [], l
       return path.join(staging, name);
     });
     if (names.length === all.length) staged.push(writeIndex(pages, staging));
-    fs.mkdirSync(path.join(outDir, "figures"), { recursive: true });
     await convertNotebooks(staged, outDir);
-    const figuresDir = path.join(NOTEBOOKS_DIR, "figures");
-    for (const svg of fs.existsSync(figuresDir) ? fs.readdirSync(figuresDir).filter((f) => f.endsWith(".svg")) : []) {
-      fs.copyFileSync(path.join(figuresDir, svg), path.join(outDir, "figures", svg));
-    }
+    const figures = path.join(NOTEBOOKS_DIR, "figures"); // the diagrams, for ![...](figures/x.svg)
+    if (fs.existsSync(figures)) fs.cpSync(figures, path.join(outDir, "figures"), { recursive: true });
   } finally {
     fs.rmSync(staging, { recursive: true, force: true });
   }

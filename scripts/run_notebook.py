@@ -35,6 +35,9 @@ from nbclient.util import ensure_async, run_sync
 KERNEL = "tslab"
 ANSI_ESCAPE = re.compile(r"\x1b\[[0-9;]*m")
 KERNEL_START_TIMEOUT_S = 60
+# After a cell's reply nbclient waits this long for its remaining outputs (its default, 4 s, silently
+# dropped hundreds of a 1,500-output burst on a loaded machine); running out of it fails the cell.
+OUTPUT_DRAIN_TIMEOUT_S = 120
 
 PASS_NAMES = {1: "first run", 2: "run again in the same kernel", 3: "run after a kernel restart"}
 
@@ -157,6 +160,7 @@ async def execute_passes(nb, name, cwd, timeout, passes, rerun_settings):
 
     client = NotebookClient(
         nb, kernel_name=KERNEL, timeout=timeout, allow_errors=True, startup_timeout=KERNEL_START_TIMEOUT_S,
+        iopub_timeout=OUTPUT_DRAIN_TIMEOUT_S, raise_on_iopub_timeout=True,
         resources={"metadata": {"path": str(cwd)}},
         on_cell_execute=lambda cell, cell_index: where.update(index=cell_index),
         on_cell_executed=check_cell,
@@ -192,7 +196,9 @@ async def execute_passes(nb, name, cwd, timeout, passes, rerun_settings):
             except (CellTimeoutError, DeadKernelError) as error:
                 index = where["index"]
                 label = cell_label(nb, index) if index < len(nb.cells) else "the runner's tensor count cell"
-                what = f"{label} did not finish within {timeout} s" if isinstance(error, CellTimeoutError) else f"the kernel died during {label}"
+                what = (f"the kernel died during {label}" if isinstance(error, DeadKernelError) else
+                        f"{label}: its outputs did not all arrive within {OUTPUT_DRAIN_TIMEOUT_S} s" if "IOPub" in str(error) else
+                        f"{label} did not finish within {timeout} s")
                 raise NotebookFailure(f"{where['prefix']}{what}") from None
             try:
                 counts.append(tensor_count(counter))

@@ -1,5 +1,6 @@
-// Exercise checks for the notebooks: run the learner's code, compare with the reference,
-// and print a clear pass or "not yet" with a hint. Never throws, so the notebook runs on.
+// Checks for the notebooks. checkExercise runs the learner's code, compares it with the reference
+// and prints a clear pass or "not yet" with a hint; it never throws, so the notebook runs on.
+// checkClose compares a from-scratch tensor with lib's and stops the notebook if they disagree.
 import * as tf from "@tensorflow/tfjs";
 
 type Value = number | boolean | string | tf.Tensor | Value[];
@@ -36,4 +37,12 @@ export function checkExercise(name: string, attempt: () => Value, expected: Valu
   }
   console.log(difference ? `NOT YET (${name}): ${difference}.\nHint: ${hint}` : `PASS (${name}): your answer matches.`);
   return difference === undefined;
+}
+
+/** Prints the largest difference between two tensors; throws if the shapes differ or a value is off by more than `tolerance`. */
+export function checkClose(what: string, ours: tf.Tensor, expected: tf.Tensor, tolerance = 1e-5): void {
+  if (ours.shape.join() !== expected.shape.join()) throw new Error(`${what}: shape [${ours.shape}], expected [${expected.shape}].`);
+  const difference = tf.tidy(() => ours.sub(expected).abs().max().dataSync()[0]);
+  if (!(difference <= tolerance)) throw new Error(`${what}: off by ${difference}, more than ${tolerance}.`);
+  console.log(`${what}: matches (largest difference ${difference.toExponential(1)})`);
 }

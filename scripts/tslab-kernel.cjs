@@ -33,4 +33,5 @@ for (const name of ["Publisher", "Router", "Reply"]) {
   };
 }
 
+require("./kernel-errors.cjs").installPlainErrors();
 require("tslab/dist/main.js").main();

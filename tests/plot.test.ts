@@ -279,7 +279,8 @@ describe("lineChart", () => {
 
   it("draws a log x axis on request and rejects x values it cannot show", () => {
     const loglog = lineChart([{ name: "time", x: [16, 32, 64], y: [1, 2, 8] }], { logX: true, logY: true, xTitle: "T" });
-    expect(loglog.layout.xaxis).toMatchObject({ type: "log", tickformat: "~g", title: { text: "T" } });
+    expect(loglog.layout.xaxis).toMatchObject({ type: "log", tickformat: ",~g", title: { text: "T" } });
+    expect(loglog.layout.xaxis?.tickvals).toEqual([16, 32, 64]); // few, well-apart values are their own ticks
     expect(loglog.layout.yaxis?.type).toBe("log");
     expect(fig.layout.xaxis?.type).toBeUndefined();
     expect(() => lineChart([{ name: "time", x: [0, 16], y: [1, 2] }], { logX: true })).toThrow(/"time" has an x value <= 0/);
@@ -362,4 +363,112 @@ describe("heatmapGrid with a single layer", () => {
     expect(fig.layout.annotations!.map((a) => a.text)).toEqual(["head 1", "head 2", "head 3"]);
     expect(heatmap(fig, 2).name).toBe("layer 1 · head 3"); // hover names still say the layer
   });
+});
+
+// ---------------------------------------------------------------- readable at 1,440 px
+
+/** Width in px of a tick label at the 12 px font (Helvetica/Arial average 0.6 em a character). */
+const labelWidth = (text: string) => text.length * 0.6 * 12;
+/** How d3's ",~g" prints a tick: 2048 -> "2,048", 0.05 -> "0.05". */
+const tickText = (v: number) => v.toLocaleString("en-US", { maximumSignificantDigits: 6 });
+
+/** Pixel gaps between neighbouring ticks' labels on a log axis `px` long spanning the ticks. */
+function logLabelGaps(ticks: number[], px: number): number[] {
+  const lo = Math.log10(ticks[0]);
+  const hi = Math.log10(ticks[ticks.length - 1]);
+  const at = (v: number) => ((Math.log10(v) - lo) / (hi - lo)) * px;
+  return ticks.slice(1).map((v, i) => at(v) - at(ticks[i]) - (labelWidth(tickText(v)) + labelWidth(tickText(ticks[i]))) / 2);
+}
+
+describe("log axes", () => {
+  // Notebook 8's timings span less than a decade at short lengths: plotly's own ticks there were
+  // 500, 600, 700, 800, 900, printed into one another as "5006007080090".
+  const cases: [string, number[]][] = [
+    ["less than a decade", [512, 560, 640, 730, 810, 905]],
+    ["a few decades", [0.8, 3, 12, 60, 250, 1300, 4100]],
+    ["many decades", [1e-4, 1e-2, 1, 100, 1e4, 1e6]],
+    ["doublings", [16, 32, 64, 128, 256, 512, 1024, 2048]],
+  ];
+  for (const [name, values] of cases) {
+    it(`puts 2 to 12 labels that do not overlap on a 400 px axis: ${name}`, () => {
+      const fig = lineChart([{ name: "time", x: values, y: values }], { logX: true, logY: true });
+      for (const axis of [fig.layout.xaxis!, fig.layout.yaxis!]) {
+        expect(axis.tickmode).toBe("array");
+        const ticks = axis.tickvals!;
+        expect(ticks.length).toBeGreaterThanOrEqual(2);
+        expect(ticks.length).toBeLessThanOrEqual(12);
+        expect(Math.min(...ticks)).toBeGreaterThanOrEqual(Math.min(...values));
+        expect(Math.max(...ticks)).toBeLessThanOrEqual(Math.max(...values));
+        for (const gap of logLabelGaps(ticks, 400)) expect(gap).toBeGreaterThan(4);
+      }
+    });
+  }
+
+  it("takes its ticks from the y range when one is given", () => {
+    const fig = lineChart([{ name: "loss", x: [0, 1], y: [3, 0.3] }], { logY: true, yRange: [0.1, 10] });
+    expect(fig.layout.yaxis?.tickvals).toEqual([0.1, 1, 10]);
+    const short = lineChart([{ name: "loss", x: [0, 1], y: [3, 0.3] }], { logY: true, yRange: [0.2, 4] });
+    expect(short.layout.yaxis?.tickvals).toEqual([0.2, 0.5, 1, 2]);
+  });
+});
+
+describe("training-step axes", () => {
+  it("tick whole steps only, also for a curve of one or two points", () => {
+    for (const x of [[250], [0, 1], [0, 1, 2], [0, 250, 500, 750, 1000], [0, 5000]]) {
+      const axis = lineChart([{ name: "accuracy", x, y: x.map(() => 0.5) }]).layout.xaxis!;
+      expect(axis.tickmode).toBe("linear");
+      expect(axis.tick0).toBe(0);
+      expect(Number.isInteger(axis.dtick)).toBe(true);
+      expect(axis.dtick).toBeGreaterThanOrEqual(1);
+      const span = Math.max(...x) - Math.min(...x);
+      expect(span / axis.dtick!).toBeLessThanOrEqual(10); // not crowded
+    }
+  });
+
+  it("leave fractional x (seconds, ratios) to plotly", () => {
+    const axis = lineChart([{ name: "loss", x: [0.5, 1.5], y: [1, 2] }]).layout.xaxis!;
+    expect(axis.tickmode).toBeUndefined();
+    expect(axis.dtick).toBeUndefined();
+  });
+});
+
+describe("heatmapGrid with many heads", () => {
+  for (const [layers, heads] of [[1, 8], [2, 8], [1, 16], [2, 6]]) {
+    it(`wraps ${layers} x ${heads} heads onto rows of at most 4 readable panels`, () => {
+      const grid = Array.from({ length: layers }, (_, l) => Array.from({ length: heads }, (_, h) => weights(l + h)));
+      const fig = heatmapGrid(grid, TOKENS);
+      const plotWidth = fig.layout.width! - fig.layout.margin.l - fig.layout.margin.r;
+      const plotHeight = fig.layout.height - fig.layout.margin.t - fig.layout.margin.b;
+      // Fits a JupyterLab notebook beside the file browser in a 1,440 px window (about 900 px of output).
+      expect(fig.layout.width).toBeLessThanOrEqual(900);
+      const boxes = fig.data.map((_, i) => {
+        const x = axisOf(fig, heatmap(fig, i).xaxis).domain!;
+        const y = axisOf(fig, heatmap(fig, i).yaxis).domain!;
+        return { left: x[0] * plotWidth, right: x[1] * plotWidth, bottom: y[0] * plotHeight, top: y[1] * plotHeight };
+      });
+      const columns = new Set(boxes.map((b) => b.left.toFixed(3)));
+      expect(columns.size).toBe(Math.min(heads, 4));
+      const rowTops = new Set(boxes.map((b) => b.top.toFixed(3)));
+      expect(rowTops.size).toBe(layers * Math.ceil(heads / 4));
+      boxes.forEach((a, i) => {
+        // square panels with at least 12 px a token, so tick labels do not overlap
+        expect(a.right - a.left).toBeCloseTo(a.top - a.bottom, 0);
+        expect((a.right - a.left) / TOKENS.length).toBeGreaterThanOrEqual(12);
+        // each panel's title fits above it and panels do not overlap, title rows included
+        expect(labelWidth(fig.layout.annotations![i].text)).toBeLessThan(a.right - a.left + 16);
+        boxes.forEach((b, j) => {
+          if (i === j) return;
+          const apartX = a.right <= b.left || b.right <= a.left;
+          const apartY = a.top + 20 <= b.bottom || b.top + 20 <= a.bottom;
+          expect(apartX || apartY).toBe(true);
+        });
+      });
+      // tokens are labelled once per column, on the lowest panel, and once per row, on the first
+      fig.data.forEach((_, i) => {
+        const below = boxes.some((b, j) => j !== i && b.left === boxes[i].left && b.top < boxes[i].bottom);
+        expect(axisOf(fig, heatmap(fig, i).xaxis).showticklabels).toBe(!below);
+        expect(axisOf(fig, heatmap(fig, i).yaxis).showticklabels).toBe(boxes[i].left === 0);
+      });
+    });
+  }
 });

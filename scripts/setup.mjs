@@ -23,9 +23,10 @@ function fail(message) {
 }
 
 /** Runs a command to completion with the Jupyter environment; returns stdout, fails setup on error. */
-function run(command, args, { quiet = false, cwd = ROOT } = {}) {
+function run(command, args, { quiet = false, warnings = false } = {}) {
   // Windows starts npm.cmd only through a shell (Node >= 20.12 refuses .cmd files without one).
-  const result = spawnSync(command, args, { cwd, env, encoding: "utf8", shell: windows && command === "npm", stdio: ["ignore", "pipe", "pipe"] });
+  const result = spawnSync(command, args, { cwd: ROOT, env, encoding: "utf8", shell: windows && command === "npm", stdio: ["ignore", "pipe", "pipe"] });
+  if (result.status === 0 && warnings) process.stderr.write(result.stderr);
   if (result.status === 0) return result.stdout;
   if (!quiet) process.stderr.write(`${result.stdout ?? ""}${result.stderr ?? ""}`);
   throw new Error(`${command} ${args.join(" ")} failed (${result.error?.message ?? `exit ${result.status}`})`);
@@ -64,7 +65,7 @@ function step(name, work) {
 
 /** From a bundle: exactly package-lock.json's packages out of the bundle's npm cache, no network. */
 function installNpmPackages(bundle) {
-  run("npm", ["ci", "--offline", "--cache", path.join(bundle, "npm-cache"), "--no-audit", "--no-fund"]);
+  run("npm", ["ci", "--offline", "--cache", path.join(bundle, "npm-cache"), "--no-audit", "--no-fund"], { warnings: true });
   return `installed from ${bundle}`;
 }
 

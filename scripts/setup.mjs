@@ -63,9 +63,12 @@ function step(name, work) {
   }
 }
 
-/** From a bundle: exactly package-lock.json's packages out of the bundle's npm cache, no network. */
+/**
+ * From a bundle: package-lock.json's packages out of the bundle's npm cache, no network. `npm install`,
+ * not `npm ci`: vite 8.4 names an optional package the registry does not have, which `npm ci` rejects.
+ */
 function installNpmPackages(bundle) {
-  run("npm", ["ci", "--offline", "--cache", path.join(bundle, "npm-cache"), "--no-audit", "--no-fund"], { warnings: true });
+  run("npm", ["install", "--offline", "--cache", path.join(bundle, "npm-cache"), "--no-audit", "--no-fund"], { warnings: true });
   return `installed from ${bundle}`;
 }
 

@@ -94,10 +94,12 @@ describe.sequential("the offline bundle", () => {
       ip link set lo up
       test "$(ip -o link | wc -l)" = 1 # loopback alone
       node scripts/setup.mjs --bundle "$1"
-      npm start -- --no-browser --port ${PORT} --IdentityProvider.token=${TOKEN} > lab.log 2>&1 & LAB=$!
+      setsid npm start -- --no-browser --port ${PORT} --IdentityProvider.token=${TOKEN} > lab.log 2>&1 & LAB=$!
       node -e 'const url = process.argv[1]; (async () => { for (let i = 0; i < 120; i++) { try { const r = await fetch(url); if (r.ok) { console.log("kernelspecs", JSON.stringify(Object.keys((await r.json()).kernelspecs))); return; } } catch {} await new Promise((f) => setTimeout(f, 500)); } process.exit(1); })()' "http://127.0.0.1:${PORT}/api/kernelspecs?token=${TOKEN}"
-      kill $LAB; wait $LAB || true
+      kill -TERM -- -$LAB # npm, setup and JupyterLab: their own process group
       node scripts/jupyter-env.mjs python scripts/run_notebook.py notebooks/01-calculator.ipynb --out "$PWD/.cache/01.ipynb" --timeout 600
+      for i in $(seq 100); do kill -0 -- -$LAB 2>/dev/null || break; sleep 0.2; done
+      ! kill -0 -- -$LAB 2>/dev/null # JupyterLab and setup have stopped
     `;
     const started = Date.now();
     const result = spawnSync("unshare", ["-n", "bash", "-c", script, "bash", BUNDLE], { cwd: clone, env, encoding: "utf8", timeout: 20 * 60_000 });

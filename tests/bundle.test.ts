@@ -65,7 +65,7 @@ describe.sequential("the offline bundle", () => {
   }, 40 * 60_000);
   afterAll(() => {
     if (clone) fs.rmSync(clone, { recursive: true, force: true });
-  });
+  }, 10 * 60_000); // about 0.9 GB of files
 
   test("holds wheels of the compiled packages for every platform and Python version, and Windows' own", () => {
     const wheels = fs.readdirSync(path.join(BUNDLE, "wheels"));

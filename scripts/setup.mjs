@@ -40,16 +40,16 @@ function pythonVersion(python) {
   }
 }
 
+/** The first candidate that is new enough: macOS's own python3 is 3.9, so a newer `python` may follow it. */
 function findPython() {
-  const candidates = pythonCandidates();
-  for (const python of candidates) {
+  const tried = [];
+  for (const python of pythonCandidates()) {
     const version = pythonVersion(python);
-    if (!version) continue;
-    const [major, minor] = version.split(".").map(Number);
+    tried.push(`${python} (${version ? `Python ${version}` : "not found"})`);
+    const [major, minor] = (version ?? "0.0").split(".").map(Number);
     if (major > MIN_PYTHON[0] || (major === MIN_PYTHON[0] && minor >= MIN_PYTHON[1])) return { python, version };
-    fail(`${python} is Python ${version}; the course needs Python >= ${MIN_PYTHON.join(".")} (or set $PYTHON).`);
   }
-  fail(`no Python found (tried ${candidates.join(", ")}); install Python >= ${MIN_PYTHON.join(".")} or set $PYTHON.`);
+  fail(`the course needs Python >= ${MIN_PYTHON.join(".")}; tried ${tried.join(", ")}. Install one, or set $PYTHON to its path.`);
 }
 
 function step(name, work) {

@@ -1,17 +1,20 @@
 // Sets up the Python/Jupyter side of the course; safe to run again (finished steps are skipped).
-//   node scripts/setup.mjs            venv + requirements, tslab kernel, notebooks/lib link
-//   node scripts/setup.mjs --start    the same, then JupyterLab on notebooks/ (extra args go to jupyter lab)
+// Plain Node with no packages, so it runs before `npm install`, on Linux, macOS and Windows.
+//   node scripts/setup.mjs               venv + requirements, the TypeScript kernel, notebooks/lib link
+//   node scripts/setup.mjs --bundle DIR  the same with no network: npm packages and wheels from `npm run bundle`
+//   node scripts/setup.mjs --start       the same, then JupyterLab on notebooks/ (extra args go to jupyter lab)
 import { spawn, spawnSync } from "node:child_process";
 import { createHash } from "node:crypto";
 import fs from "node:fs";
 import path from "node:path";
-import { JUPYTER, KERNEL_LAUNCHER, NOTEBOOKS_DIR, ROOT, STATE_DIRS, TSLAB, VENV_DIR, VENV_PYTHON, jupyterEnv } from "./jupyter-env.mjs";
+import { JUPYTER, KERNEL_LAUNCHER, NOTEBOOKS_DIR, ROOT, STATE_DIRS, VENV_DIR, VENV_PYTHON, jupyterEnv, kernelSpec, libLink, pythonCandidates } from "./jupyter-env.mjs";
 
 const MIN_PYTHON = [3, 10]; // requirements.txt pins need it (jupyterlab 4.6 requires >= 3.10)
 const REQUIREMENTS = path.join(ROOT, "requirements.txt");
 const STAMP = path.join(VENV_DIR, "requirements.stamp");
-const KERNEL_JSON = path.join(VENV_DIR, "share", "jupyter", "kernels", "tslab", "kernel.json");
+const KERNELS_DIR = path.join(VENV_DIR, "share", "jupyter", "kernels");
 const LIB_LINK = path.join(NOTEBOOKS_DIR, "lib");
+const windows = process.platform === "win32";
 const env = jupyterEnv();
 
 function fail(message) {
@@ -20,8 +23,10 @@ function fail(message) {
 }
 
 /** Runs a command to completion with the Jupyter environment; returns stdout, fails setup on error. */
-function run(command, args, { quiet = false } = {}) {
-  const result = spawnSync(command, args, { env, encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] });
+function run(command, args, { quiet = false, warnings = false } = {}) {
+  // Windows starts npm.cmd only through a shell (Node >= 20.12 refuses .cmd files without one).
+  const result = spawnSync(command, args, { cwd: ROOT, env, encoding: "utf8", shell: windows && command === "npm", stdio: ["ignore", "pipe", "pipe"] });
+  if (result.status === 0 && warnings) process.stderr.write(result.stderr);
   if (result.status === 0) return result.stdout;
   if (!quiet) process.stderr.write(`${result.stdout ?? ""}${result.stderr ?? ""}`);
   throw new Error(`${command} ${args.join(" ")} failed (${result.error?.message ?? `exit ${result.status}`})`);
@@ -35,16 +40,16 @@ function pythonVersion(python) {
   }
 }
 
+/** The first candidate that is new enough: macOS's own python3 is 3.9, so a newer `python` may follow it. */
 function findPython() {
-  const candidates = [process.env.PYTHON, "python3", "python"].filter(Boolean);
-  for (const python of candidates) {
+  const tried = [];
+  for (const python of pythonCandidates()) {
     const version = pythonVersion(python);
-    if (!version) continue;
-    const [major, minor] = version.split(".").map(Number);
+    tried.push(`${python} (${version ? `Python ${version}` : "not found"})`);
+    const [major, minor] = (version ?? "0.0").split(".").map(Number);
     if (major > MIN_PYTHON[0] || (major === MIN_PYTHON[0] && minor >= MIN_PYTHON[1])) return { python, version };
-    fail(`${python} is Python ${version}; the course needs Python >= ${MIN_PYTHON.join(".")} (or set $PYTHON).`);
   }
-  fail(`no Python found (tried ${candidates.join(", ")}); install Python >= ${MIN_PYTHON.join(".")} or set $PYTHON.`);
+  fail(`the course needs Python >= ${MIN_PYTHON.join(".")}; tried ${tried.join(", ")}. Install one, or set $PYTHON to its path.`);
 }
 
 function step(name, work) {
@@ -56,6 +61,15 @@ function step(name, work) {
   } catch (error) {
     fail(`${name}: ${error.message}`);
   }
+}
+
+/**
+ * From a bundle: package-lock.json's packages out of the bundle's npm cache, no network. `npm install`,
+ * not `npm ci`: vite 8.4 names an optional package the registry does not have, which `npm ci` rejects.
+ */
+function installNpmPackages(bundle) {
+  run("npm", ["install", "--offline", "--cache", path.join(bundle, "npm-cache"), "--no-audit", "--no-fund"], { warnings: true });
+  return `installed from ${bundle}`;
 }
 
 function ensureVenv() {
@@ -70,48 +84,73 @@ function ensureVenv() {
   return `created .venv with ${python} (Python ${hostVersion})`;
 }
 
-function ensureRequirements() {
+function ensureRequirements(bundle) {
   const hash = createHash("sha256").update(fs.readFileSync(REQUIREMENTS)).digest("hex");
   const stamp = `${hash} python ${pythonVersion(VENV_PYTHON)}\n`;
   if (fs.existsSync(STAMP) && fs.readFileSync(STAMP, "utf8") === stamp) return "ok (cached)";
-  run(VENV_PYTHON, ["-m", "pip", "install", "--disable-pip-version-check", "-q", "-r", REQUIREMENTS]);
+  const source = bundle ? ["--no-index", "--find-links", path.join(bundle, "wheels")] : [];
+  run(VENV_PYTHON, ["-m", "pip", "install", "--disable-pip-version-check", "-q", ...source, "-r", REQUIREMENTS]);
   fs.writeFileSync(STAMP, stamp);
-  return "installed requirements.txt";
+  return `installed requirements.txt${bundle ? " from the bundle's wheels" : ""}`;
 }
 
+/**
+ * Registers only the TypeScript kernel, in the venv: node and the launcher by absolute path
+ * (VS Code and macOS apps start kernels without the shell's PATH), and a Jupyter config that
+ * hides the Python kernel ipykernel brings along, so JupyterLab's launcher offers TypeScript alone.
+ */
 function ensureKernel() {
-  if (fs.existsSync(KERNEL_JSON) && JSON.parse(fs.readFileSync(KERNEL_JSON, "utf8")).argv?.[0] === KERNEL_LAUNCHER) {
-    return "ok (cached)";
+  if (!fs.existsSync(path.join(ROOT, "node_modules", "tslab"))) throw new Error("node_modules/tslab is missing; run `npm install` first");
+  const files = {
+    [path.join(KERNELS_DIR, "tslab", "kernel.json")]: kernelSpec(process.execPath, KERNEL_LAUNCHER),
+    [path.join(VENV_DIR, "etc", "jupyter", "jupyter_config.json")]: { KernelSpecManager: { allowed_kernelspecs: ["tslab"], ensure_native_kernel: false } },
+  };
+  const stale = path.join(KERNELS_DIR, "jslab"); // written by `tslab install` in earlier set-ups
+  if (!fs.existsSync(stale) && Object.entries(files).every(([file, json]) => readJson(file) === JSON.stringify(json, null, 1))) return "ok (cached)";
+  fs.rmSync(stale, { recursive: true, force: true });
+  for (const [file, json] of Object.entries(files)) {
+    fs.mkdirSync(path.dirname(file), { recursive: true });
+    fs.writeFileSync(file, JSON.stringify(json, null, 1));
   }
-  if (!fs.existsSync(TSLAB)) throw new Error(`${TSLAB} is missing; run \`npm install\` first`);
-  run(TSLAB, ["install", "--python", VENV_PYTHON, "--sys-prefix", "--binary", KERNEL_LAUNCHER]);
-  const kernels = JSON.parse(run(JUPYTER, ["kernelspec", "list", "--json"])).kernelspecs;
-  if (!kernels.tslab) throw new Error(`jupyter does not list the tslab kernel (found: ${Object.keys(kernels)})`);
-  return `registered in ${path.relative(ROOT, kernels.tslab.resource_dir)}`;
+  const kernels = Object.keys(JSON.parse(run(JUPYTER, ["kernelspec", "list", "--json"])).kernelspecs);
+  if (kernels.join() !== "tslab") throw new Error(`jupyter lists the kernels ${kernels.join(", ")}; expected tslab alone`);
+  return `registered TypeScript (node ${process.version}) in ${path.relative(ROOT, KERNELS_DIR)}`;
+}
+
+function readJson(file) {
+  return fs.existsSync(file) ? fs.readFileSync(file, "utf8") : undefined;
 }
 
 /** Workshop laptops are offline: JupyterLab must not ask to fetch news or check for updates. */
 function ensureOfflineSettings() {
   const file = path.join(VENV_DIR, "share", "jupyter", "lab", "settings", "overrides.json");
   const settings = JSON.stringify({ "@jupyterlab/apputils-extension:notification": { fetchNews: "false", checkForUpdates: false } }, null, 2) + "\n";
-  if (fs.existsSync(file) && fs.readFileSync(file, "utf8") === settings) return "ok (cached)";
+  if (readJson(file) === settings) return "ok (cached)";
   fs.mkdirSync(path.dirname(file), { recursive: true });
   fs.writeFileSync(file, settings);
   return "news and update checks off";
 }
 
-/** notebooks/lib -> ../lib: tslab only compiles files under the notebook's folder. */
+/**
+ * notebooks/lib -> ../lib: tslab only compiles files under the notebook's folder. Git checks the
+ * link out as a symlink, or as a small text file where symlinks are off (Windows); setup then makes
+ * the link itself and tells git to leave that path alone, so `git status` stays clean.
+ */
 function ensureLibLink() {
-  const target = path.join(ROOT, "lib");
   const stat = fs.lstatSync(LIB_LINK, { throwIfNoEntry: false });
-  if (stat?.isSymbolicLink() && fs.existsSync(LIB_LINK) && fs.realpathSync(LIB_LINK) === fs.realpathSync(target)) {
+  if (stat?.isSymbolicLink() && fs.existsSync(LIB_LINK) && fs.realpathSync(LIB_LINK) === fs.realpathSync(path.join(ROOT, "lib"))) {
     return "ok";
   }
   if (stat?.isDirectory()) throw new Error(`${LIB_LINK} is a real folder; move it away so setup can link ../lib there`);
-  if (stat) fs.rmSync(LIB_LINK); // a broken link, or a plain file from a checkout without symlinks
-  if (process.platform === "win32") fs.symlinkSync(target, LIB_LINK, "junction");
-  else fs.symlinkSync(path.join("..", "lib"), LIB_LINK);
-  return "linked notebooks/lib -> ../lib";
+  if (stat) fs.rmSync(LIB_LINK);
+  const { target, type } = libLink(ROOT);
+  fs.symlinkSync(target, LIB_LINK, type);
+  try {
+    run("git", ["update-index", "--skip-worktree", "notebooks/lib"], { quiet: true });
+  } catch {
+    // not a git checkout (a zip or a copied folder): nothing to keep clean
+  }
+  return `linked notebooks/lib -> ${target} (${type})`;
 }
 
 function ensureStateDirs() {
@@ -141,12 +180,15 @@ function startJupyterLab(extraArgs) {
   lab.on("exit", (code) => process.exit(code ?? 1));
 }
 
-const [mode, ...labArgs] = process.argv.slice(2);
-if (mode !== undefined && mode !== "--start") fail(`unknown option "${mode}"; expected nothing or --start`);
+const [mode, ...rest] = process.argv.slice(2);
+if (mode !== undefined && mode !== "--start" && mode !== "--bundle") fail(`unknown option "${mode}"; expected nothing, --start or --bundle DIR`);
+const bundle = mode === "--bundle" ? path.resolve(rest[0] ?? fail("--bundle needs the folder `npm run bundle -- --out DIR` wrote")) : undefined;
+if (bundle && !fs.existsSync(path.join(bundle, "wheels"))) fail(`${bundle} is not a bundle (no wheels/ folder); make one with \`npm run bundle -- --out DIR\``);
+if (bundle) step("npm packages", () => installNpmPackages(bundle));
 step("python venv", ensureVenv);
-step("python packages", ensureRequirements);
+step("python packages", () => ensureRequirements(bundle));
 step("jupyter state dirs", ensureStateDirs);
-step("tslab kernel", ensureKernel);
+step("typescript kernel", ensureKernel);
 step("jupyterlab offline settings", ensureOfflineSettings);
 step("notebooks/lib link", ensureLibLink);
-if (mode === "--start") startJupyterLab(labArgs);
+if (mode === "--start") startJupyterLab(rest);

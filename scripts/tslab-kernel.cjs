@@ -1,11 +1,12 @@
-#!/usr/bin/env node
 // Starts the tslab kernel with two fixes. tslab 1.0.22 sends on its zeromq sockets without waiting
 // for the previous send to finish; zeromq 6 then throws "Socket is busy writing" (EBUSY) when two
 // sends overlap, which happens after about 500 quick outputs (a live plot, a long loop of logs),
 // and the unhandled rejection kills the kernel; a send while the socket is still binding fails the
 // same way. Here each socket's sends wait for its bind and for each other, and the publisher (the
 // outputs) keeps every message for a slow reader instead of dropping some.
-// Jupyter starts this file (see the kernel.json that scripts/setup.mjs registers).
+// Jupyter starts this file as `<absolute node> scripts/tslab-kernel.cjs kernel --config-path <file>`
+// (the kernel.json that scripts/setup.mjs registers), so no shebang and no `node` on PATH are needed.
+// Further kernel fixes go in their own files, required here before tslab starts.
 const zmq = require("zeromq");
 
 const previousSend = new WeakMap(); // socket -> its last send (sockets are sealed objects)

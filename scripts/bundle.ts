@@ -76,19 +76,28 @@ function runAsync(command: string, args: string[]): Promise<void> {
   });
 }
 
-function npmCache(out: string): number {
+/** The bundle's targets: every laptop, or (--host-only, for the test) only this machine's platform and Python. */
+export function targetsFor(hostOnly: boolean, host = { platform: process.platform, arch: process.arch }, hostPython = "3.11") {
+  if (!hostOnly) return { npm: NPM_PLATFORMS, wheels: PLATFORMS, pythons: PYTHON_VERSIONS };
+  const index = NPM_PLATFORMS.findIndex((p) => p.os === host.platform && p.cpu === host.arch);
+  if (index < 0) throw new Error(`--host-only: this machine (${host.platform} ${host.arch}) is none of the bundle's platforms; leave the flag out.`);
+  return { npm: [NPM_PLATFORMS[index]], wheels: [PLATFORMS[index]], pythons: [hostPython] };
+}
+type Targets = ReturnType<typeof targetsFor>;
+
+function npmCache(out: string, targets: Targets): number {
   const lock = JSON.parse(fs.readFileSync(path.join(ROOT, "package-lock.json"), "utf8"));
-  const specs = lockedPackages(lock);
-  run("npm", ["cache", "add", "--cache", path.join(out, "npm-cache"), ...specs]);
+  const specs = lockedPackages(lock, targets.npm);
+  run("npm", ["cache", "add", "--prefer-offline", "--cache", path.join(out, "npm-cache"), ...specs]);
   return specs.length;
 }
 
-async function wheels(out: string, scratch: string): Promise<number> {
+async function wheels(out: string, scratch: string, { wheels: platforms, pythons }: Targets): Promise<number> {
   const uvDir = path.join(scratch, "uv");
   run(VENV_PYTHON, ["-m", "pip", "install", "-q", "--target", uvDir, `uv==${UV_VERSION}`]);
   const uv = path.join(uvDir, "bin", process.platform === "win32" ? "uv.exe" : "uv");
   const dest = path.join(out, "wheels");
-  const targets = PLATFORMS.flatMap(([uvPlatform, pipTags]) => PYTHON_VERSIONS.map((version) => ({ uvPlatform, pipTags, version })));
+  const targets = platforms.flatMap(([uvPlatform, pipTags]) => pythons.map((version) => ({ uvPlatform, pipTags, version })));
   const download = async ({ uvPlatform, pipTags, version }: (typeof targets)[number]) => {
     const pinned = path.join(scratch, `requirements-${uvPlatform}-${version}.txt`);
     await runAsync(uv, ["pip", "compile", "-q", "--no-header", "--no-annotate", "--only-binary", ":all:", "--python-version", version,
@@ -106,16 +115,18 @@ function size(dir: string): string {
 }
 
 async function main(): Promise<void> {
-  const { values } = parseArgs({ options: { out: { type: "string" } }, strict: true });
+  const { values } = parseArgs({ options: { out: { type: "string" }, "host-only": { type: "boolean" } }, strict: true });
   if (!values.out) {
-    console.error("usage: npm run bundle -- --out DIR");
+    console.error("usage: npm run bundle -- --out DIR [--host-only]");
     process.exit(2);
   }
   const out = path.resolve(values.out);
+  const hostPython = run(VENV_PYTHON, ["-c", "import sys; print(f'{sys.version_info[0]}.{sys.version_info[1]}')"]).trim();
+  const targets = targetsFor(values["host-only"] ?? false, undefined, hostPython);
   const scratch = fs.mkdtempSync(path.join(os.tmpdir(), "bundle-"));
   try {
-    console.log(`npm packages: ${npmCache(out)} (${size(path.join(out, "npm-cache"))})`);
-    console.log(`python wheels: ${await wheels(out, scratch)} platform x version targets (${size(path.join(out, "wheels"))})`);
+    console.log(`npm packages: ${npmCache(out, targets)} (${size(path.join(out, "npm-cache"))})`);
+    console.log(`python wheels: ${await wheels(out, scratch, targets)} platform x version targets (${size(path.join(out, "wheels"))})`);
     console.log(`\nOn each laptop, in a copy of this folder: node scripts/setup.mjs --bundle ${out}, then npm start`);
   } finally {
     fs.rmSync(scratch, { recursive: true, force: true });

@@ -186,3 +186,67 @@ function channelProducts(a: tf.Tensor3D, b: tf.Tensor3D, transposeA: boolean, tr
   const out = tf.depthwiseConv2d(pixels, filters, 1, "valid"); // [1, M, 1, C * N]
   return out.reshape([M, C, N]).transpose([1, 0, 2]); // [C, M, N]
 }
+
+/**
+ * tokenTable[ids] + positionTable[0..T-1], ids [B, T] -> [B, T, D]: lib/model's embeddings, the same
+ * values as the one-hot product the notebooks teach. Forward is one gather and one add; the
+ * gradients are two plain products, dTokens = onehot(ids)^T dy and dPositions = onehot(t)^T dy, with
+ * the one-hot matrices written in JS (the gradient of tf.gather is not available on wasm).
+ */
+export function embed(ids: number[][], tokenTable: tf.Tensor2D, positionTable: tf.Tensor2D): tf.Tensor3D {
+  const [B, T] = [ids.length, ids[0].length];
+  const [[V, D], [P, D2]] = [tokenTable.shape, positionTable.shape];
+  if (D !== D2 || T > P) throw new Error(`embed: tables [${tokenTable.shape}] and [${positionTable.shape}] do not fit ${T} tokens of width ${D}.`);
+  const flat = Int32Array.from(ids.flat());
+  const bad = flat.findIndex((id) => !(id >= 0 && id < V));
+  if (bad >= 0) throw new Error(`embed: token id ${flat[bad]} is outside the vocabulary 0..${V - 1}.`);
+  const embedding = customGrad((tokenTable: tf.Tensor2D, positionTable: tf.Tensor2D, _save: tf.GradSaveFunc) => {
+    const tokens = tf.gather(tokenTable, tf.tensor1d(flat, "int32")).reshape([B, T, D]); // [B, T, D]
+    return {
+      value: tokens.add(positionTable.slice([0, 0], [T, D])) as tf.Tensor3D, // [B, T, D]
+      gradFunc: (dy: tf.Tensor3D) => {
+        const rows = dy.reshape([B * T, D]); // [N, D]
+        const tokenOneHot = new Float32Array(V * B * T); // [V, N]: 1 where row n holds token v
+        const positionOneHot = new Float32Array(P * B * T); // [P, N]: 1 where row n sits at position p
+        flat.forEach((id, n) => {
+          tokenOneHot[id * B * T + n] = 1;
+          positionOneHot[(n % T) * B * T + n] = 1;
+        });
+        return [tf.matMul(tf.tensor2d(tokenOneHot, [V, B * T]), rows), tf.matMul(tf.tensor2d(positionOneHot, [P, B * T]), rows)]; // [V, D], [P, D]
+      },
+    };
+  });
+  return embedding(tokenTable, positionTable);
+}
+
+/**
+ * The sum over answer positions (lossMask 1) of -log softmax(logits)[target], divided by `divisor`:
+ * lib/train's masked cross-entropy, with its gradient written out,
+ * d/dlogits = (softmax(logits) * rowWeight - targetWeight) / divisor, where the target weights
+ * (mask at the target token) are built in JS.
+ */
+export function answerCrossEntropy(logits: tf.Tensor3D, targets: number[][], lossMask: number[][], divisor: number): tf.Scalar {
+  const [B, T, V] = logits.shape;
+  const weights = new Float32Array(B * T * V); // [N, V]: -mask / divisor at each row's target
+  const rowWeights = new Float32Array(B * T); // [N]: mask / divisor
+  for (let b = 0; b < B; b++) {
+    for (let t = 0; t < T; t++) {
+      const n = b * T + t;
+      rowWeights[n] = lossMask[b][t] / divisor;
+      weights[n * V + targets[b][t]] = -rowWeights[n];
+    }
+  }
+  const loss = customGrad((logits: tf.Tensor3D, save: tf.GradSaveFunc) => {
+    const logProbs = tf.logSoftmax(logits.reshape([B * T, V])); // [N, V]
+    const targetWeights = tf.tensor2d(weights, [B * T, V]); // [N, V]
+    save([logProbs, targetWeights]);
+    return {
+      value: tf.sum(logProbs.mul(targetWeights)) as tf.Scalar, // []
+      gradFunc: (dy: tf.Scalar, [logProbs, targetWeights]: tf.Tensor[]) => {
+        const probs = tf.exp(logProbs).mul(tf.tensor2d(rowWeights, [B * T, 1])); // [N, V]
+        return [probs.add(targetWeights).mul(dy).reshape([B, T, V])]; // [B, T, V]
+      },
+    };
+  });
+  return loss(logits);
+}

@@ -1,14 +1,11 @@
-// Matrix products (and the layer norm) used by lib's layers. Notebooks teach with plain tf ops;
-// lib routes through here because plain tf.matMul is slow to train with on the wasm backend.
-//
-// Measured with @tensorflow/tfjs-backend-wasm 4.22 in Node 20 (one thread): only a 2D product
-// without transpose flags reaches XNNPACK, at 20-30 GFLOP/s. A batched product, or one with
-// transposeA/transposeB, runs a plain C loop at 0.5-2 GFLOP/s. tf.matMul's gradient uses the
-// transpose flags, so with stock tf.matMul the backward pass is 5-15x slower than the forward.
+// The fast path of lib's layers: matrix products, layer norm, embeddings and the loss, with
+// hand-written gradients. Notebooks teach with plain tf ops; tests check that these give the same
+// values and gradients. On the wasm backend only a 2D product without transpose flags runs on
+// XNNPACK's fast kernels (the README's "Speed" section gives the measurements), so:
 // - linear(): every product, forward and backward, is 2D without flags; transposes are explicit.
 // - batchMatMul(): on wasm, each [M, K] x [K, N] product of the batch becomes one channel of a
-//   depthwise convolution, which XNNPACK runs at 10-15 GFLOP/s (small products stay tf.matMul).
-// - layerNorm(): the norm with its gradient written out, in a handful of kernels.
+//   depthwise convolution, which XNNPACK also runs fast (small products stay tf.matMul).
+// - layerNorm(), embed(), answerCrossEntropy(): gradients written out, in a handful of kernels.
 import * as tf from "@tensorflow/tfjs";
 
 /** x [..., In] times w [In, Out] (+ b [Out]) -> [..., Out]. */
@@ -106,7 +103,7 @@ function columnSums(m: tf.Tensor2D): tf.Tensor1D {
 /**
  * Gradients of x [N, In] @ w [In, Out] (+ b) given dy [N, Out]: [dx, dw] or [dx, dw, db].
  * dw = x^T dy multiplies two tall [N, *] matrices: one must be transposed explicitly, and
- * XNNPACK repacks the right-hand one (about 4.5 ns per value, a transpose costs 1-2), so the
+ * XNNPACK repacks the right-hand one (which costs more per value than a transpose), so the
  * wider of x and dy is transposed and the narrower one packed.
  */
 function matMulGrads(x: tf.Tensor2D, w: tf.Tensor2D, dy: tf.Tensor2D, withBias: boolean): tf.Tensor[] {
@@ -114,7 +111,7 @@ function matMulGrads(x: tf.Tensor2D, w: tf.Tensor2D, dy: tf.Tensor2D, withBias: 
   const dx = tf.matMul(dy, w.transpose()); // [N, In]
   if (x.shape[1] >= dy.shape[1]) {
     const dw = tf.matMul(transposeTall(x), dy); // [In, Out]
-    // ones @ dy reuses the packed dy: XNNPACK caches it by tensor. (dy.sum(0) is 5-20x slower.)
+    // ones @ dy reuses the packed dy: XNNPACK caches it by tensor (dy.sum(0) is much slower).
     return withBias ? [dx, dw, tf.matMul(tf.ones([1, n]), dy).reshape([-1])] : [dx, dw];
   }
   const dyT = transposeTall(dy); // [Out, N]
@@ -124,8 +121,8 @@ function matMulGrads(x: tf.Tensor2D, w: tf.Tensor2D, dy: tf.Tensor2D, withBias: 
 
 /**
  * m [R, C] -> [C, R]. tfjs-wasm's 2D transpose writes the output R floats apart; when R is a
- * multiple of 512 (R = B * T = 64 * 16 here) those writes collide in the cache and it runs about
- * 3x slower. The 3D kernel, used through a [R/16, 16, C] view, reads strided and writes in order.
+ * multiple of 512 (R = B * T = 64 * 16 here) those writes collide in the cache and it runs
+ * several times slower. The 3D kernel, used through a [R/16, 16, C] view, reads strided and writes in order.
  */
 function transposeTall(m: tf.Tensor2D): tf.Tensor2D {
   const [rows, cols] = m.shape;
@@ -149,8 +146,7 @@ export function batchMatMul(a: tf.Tensor, b: tf.Tensor, transposeB = false): tf.
   }
   // The convolution route pays only on wasm (the cpu backend's depthwise convolution is slower
   // than its matMul), and only for enough work: its transposes and set-up cost about what they
-  // save near 2^16 multiply-adds (B = 64, H = 4, T = 4, Dh = 16); from 2^18 (T = 8) on, forward
-  // plus backward runs 1.7-2x faster than tf.matMul.
+  // save near 2^16 multiply-adds (B = 64, H = 4, T = 4, Dh = 16).
   if (tf.getBackend() !== "wasm" || a.size * N < DEPTHWISE_MIN_MULTIPLY_ADDS) return tf.matMul(a, b, false, transposeB);
   return tf.tidy(() => {
     const a3 = a.reshape([-1, M, K]) as tf.Tensor3D; // [C, M, K], C = all leading dims

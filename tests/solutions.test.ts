@@ -6,7 +6,6 @@
 // scripts/run_notebook.py, and reads each solution cell's output.
 import { spawn } from "node:child_process";
 import fs from "node:fs";
-import os from "node:os";
 import path from "node:path";
 import { afterAll, describe, expect, test } from "vitest";
 import { NOTEBOOKS_DIR, NOTEBOOK_RUNNER, ROOT, VENV_PYTHON, jupyterEnv } from "../scripts/jupyter-env.mjs";
@@ -100,7 +99,10 @@ function runNotebook(file: string, out: string, set: Record<string, number> = {}
 
 const courseNotebooks = fs.readdirSync(NOTEBOOKS_DIR).filter((name) => /^\d.*\.ipynb$/.test(name)).sort();
 const readNotebook = (file: string): Notebook => JSON.parse(fs.readFileSync(file, "utf8"));
-const workDir = fs.mkdtempSync(path.join(os.tmpdir(), "solutions-"));
+// Inside the project, so that the notebooks' packages resolve from its node_modules (not in /tmp).
+const WORK_PARENT = path.join(ROOT, "artifacts", "solutions");
+fs.mkdirSync(WORK_PARENT, { recursive: true });
+const workDir = fs.mkdtempSync(path.join(WORK_PARENT, "run-"));
 fs.symlinkSync(path.join(ROOT, "lib"), path.join(workDir, "lib"), "dir");
 
 describe("finding and judging solutions", () => {

@@ -3,6 +3,7 @@
 // Outside a kernel (vitest, node scripts) tslab cannot display anything, so a figure becomes
 // a one-line summary on stdout instead of an error.
 import * as tslab from "tslab";
+import type { Tensor } from "@tensorflow/tfjs";
 import type { Figure } from "./plot";
 
 export const PLOTLY_MIME = "application/vnd.plotly.v1+json";
@@ -49,6 +50,26 @@ export function showTable(headers: string[], rows: (string | number)[][]): void 
     if (!(err instanceof Error && err.message === NO_KERNEL_MESSAGE)) throw err;
     console.log(markdown);
   }
+}
+
+/** A number in a matrix table: `decimals` places; ±Infinity (a masked score) as -inf / inf, NaN as NaN. */
+export function formatEntry(value: number, decimals = 2): string {
+  if (Number.isNaN(value)) return "NaN";
+  if (!Number.isFinite(value)) return value < 0 ? "-inf" : "inf";
+  return value.toFixed(decimals);
+}
+
+/** A 2-D tensor or [rows][cols] numbers as a table: one labelled row per row, entries rounded to `decimals`. */
+export function showMatrix(matrix: Tensor | number[][], rowLabels: string[], colLabels: string[], decimals = 2): void {
+  const rows = Array.isArray(matrix) ? matrix : (matrix.arraySync() as number[][]);
+  if (!Array.isArray(rows) || !rows.every(Array.isArray)) {
+    throw new Error(`showMatrix: expected a 2-D matrix; got ${Array.isArray(matrix) ? "an array that is not [rows][cols]" : `a tensor of shape [${matrix.shape}]`}.`);
+  }
+  if (rows.length !== rowLabels.length) throw new Error(`showMatrix: ${rows.length} rows but ${rowLabels.length} row labels.`);
+  rows.forEach((row, i) => {
+    if (row.length !== colLabels.length) throw new Error(`showMatrix: row ${i} has ${row.length} entries but there are ${colLabels.length} column labels.`);
+  });
+  showTable(["", ...colLabels], rows.map((row, i) => [rowLabels[i], ...row.map((v) => formatEntry(v, decimals))]));
 }
 
 /** Draws a figure as a new output of the running cell. */

@@ -5,6 +5,9 @@
 export interface Title {
   text: string;
   standoff?: number; // axis titles: px between the tick labels and the title
+  x?: number; // figure titles: where, in paper or container fractions
+  xref?: "paper" | "container";
+  xanchor?: "left" | "center";
 }
 
 export interface Axis {
@@ -68,11 +71,23 @@ export interface BarTrace {
 
 export type Trace = HeatmapTrace | ScatterTrace | BarTrace;
 
+export interface ColorBar {
+  thickness: number;
+  title?: Title;
+  orientation?: "h" | "v";
+  len?: number;
+  lenmode?: "fraction" | "pixels";
+  x?: number; // paper fractions
+  y?: number;
+  xanchor?: "left" | "center" | "right";
+  yanchor?: "top" | "middle" | "bottom";
+}
+
 export interface ColorAxis {
   colorscale: [number, string][];
   cmin?: number;
   cmax?: number;
-  colorbar: { thickness: number; title?: Title };
+  colorbar: ColorBar;
 }
 
 export interface Annotation {

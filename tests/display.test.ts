@@ -1,7 +1,7 @@
 import { createRequire } from "module";
 import * as path from "path";
 import { afterEach, describe, expect, it, vi } from "vitest";
-import { PLOTLY_MIME, describeFigure, livePlot, show, showTable } from "../lib/display";
+import { PLOTLY_MIME, describeFigure, formatEntry, livePlot, show, showMatrix, showTable } from "../lib/display";
 import { attentionHeatmap, lineChart } from "../lib/plot";
 
 // tslab 1.0.22 sends display data through the function the running kernel stores in
@@ -109,5 +109,32 @@ describe("inside a kernel", () => {
       throw new Error("socket closed");
     };
     expect(() => show(heat)).toThrow("socket closed");
+  });
+});
+
+describe("showMatrix", () => {
+  it("prints a tensor or nested arrays as a labelled markdown table, rounded, with -inf for masked scores", async () => {
+    const tf = await import("@tensorflow/tfjs");
+    const sent = fakeKernel();
+    const scores = tf.tensor2d([[0.123, -Infinity], [1, NaN]]);
+    showMatrix(scores, ["two", "plus"], ["k0", "k1"]);
+    scores.dispose();
+    showMatrix([[1.23456]], ["a"], ["b"], 3);
+    const tables = sent.map((s) => s.message.data["text/markdown"]);
+    expect(tables[0]).toBe("|  | k0 | k1 |\n| --- | --- | --- |\n| two | 0.12 | -inf |\n| plus | 1.00 | NaN |");
+    expect(tables[1]).toContain("| a | 1.235 |");
+  });
+
+  it("rejects labels that do not fit the matrix, and tensors that are not 2-D", async () => {
+    const tf = await import("@tensorflow/tfjs");
+    expect(() => showMatrix([[1, 2]], ["a", "b"], ["x", "y"])).toThrow(/1 rows but 2 row labels/);
+    expect(() => showMatrix([[1, 2]], ["a"], ["x"])).toThrow(/row 0 has 2 entries but there are 1 column labels/);
+    const vector = tf.tensor1d([1, 2]);
+    expect(() => showMatrix(vector, ["a"], ["x"])).toThrow(/shape \[2\]/);
+    vector.dispose();
+  });
+
+  it("formats entries: decimals, -inf, inf, NaN", () => {
+    expect([formatEntry(-Infinity), formatEntry(Infinity), formatEntry(NaN), formatEntry(2), formatEntry(0.5, 1)]).toEqual(["-inf", "inf", "NaN", "2.00", "0.5"]);
   });
 });

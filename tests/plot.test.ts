@@ -437,22 +437,28 @@ describe("heatmapGrid with many heads", () => {
     it(`wraps ${layers} x ${heads} heads onto rows of at most 4 readable panels`, () => {
       const grid = Array.from({ length: layers }, (_, l) => Array.from({ length: heads }, (_, h) => weights(l + h)));
       const fig = heatmapGrid(grid, TOKENS);
-      const plotWidth = fig.layout.width! - fig.layout.margin.l - fig.layout.margin.r;
+      // The figure spreads over the output width: 1,008 px in JupyterLab at 1,440 px with the file browser open.
+      const plotWidth = 1008 - fig.layout.margin.l - fig.layout.margin.r;
       const plotHeight = fig.layout.height - fig.layout.margin.t - fig.layout.margin.b;
-      // Fits a JupyterLab notebook beside the file browser in a 1,440 px window (about 900 px of output).
-      expect(fig.layout.width).toBeLessThanOrEqual(900);
+      // Each panel is its domain box shrunk to a square in its middle (scaleanchor, constrain: "domain").
       const boxes = fig.data.map((_, i) => {
-        const x = axisOf(fig, heatmap(fig, i).xaxis).domain!;
-        const y = axisOf(fig, heatmap(fig, i).yaxis).domain!;
-        return { left: x[0] * plotWidth, right: x[1] * plotWidth, bottom: y[0] * plotHeight, top: y[1] * plotHeight };
+        const xAxis = axisOf(fig, heatmap(fig, i).xaxis);
+        const yAxis = axisOf(fig, heatmap(fig, i).yaxis);
+        expect(yAxis.scaleanchor).toBe(heatmap(fig, i).xaxis);
+        expect([xAxis.constrain, yAxis.constrain]).toEqual(["domain", "domain"]);
+        const [x0, x1] = xAxis.domain!.map((d) => d * plotWidth);
+        const [y0, y1] = yAxis.domain!.map((d) => d * plotHeight);
+        const side = Math.min(x1 - x0, y1 - y0);
+        const middle = (x0 + x1) / 2;
+        return { left: middle - side / 2, right: middle + side / 2, bottom: y1 - side, top: y1 };
       });
+      expect(fig.layout.width).toBeUndefined();
       const columns = new Set(boxes.map((b) => b.left.toFixed(3)));
       expect(columns.size).toBe(Math.min(heads, 4));
       const rowTops = new Set(boxes.map((b) => b.top.toFixed(3)));
       expect(rowTops.size).toBe(layers * Math.ceil(heads / 4));
       boxes.forEach((a, i) => {
-        // square panels with at least 12 px a token, so tick labels do not overlap
-        expect(a.right - a.left).toBeCloseTo(a.top - a.bottom, 0);
+        // at least 12 px a token, so tick labels do not overlap
         expect((a.right - a.left) / TOKENS.length).toBeGreaterThanOrEqual(12);
         // each panel's title fits above it and panels do not overlap, title rows included
         expect(labelWidth(fig.layout.annotations![i].text)).toBeLessThan(a.right - a.left + 16);
@@ -464,11 +470,38 @@ describe("heatmapGrid with many heads", () => {
         });
       });
       // tokens are labelled once per column, on the lowest panel, and once per row, on the first
+      const firstLeft = Math.min(...boxes.map((b) => b.left));
       fig.data.forEach((_, i) => {
-        const below = boxes.some((b, j) => j !== i && b.left === boxes[i].left && b.top < boxes[i].bottom);
+        const below = boxes.some((b, j) => j !== i && Math.abs(b.left - boxes[i].left) < 1e-6 && b.top < boxes[i].bottom);
         expect(axisOf(fig, heatmap(fig, i).xaxis).showticklabels).toBe(!below);
-        expect(axisOf(fig, heatmap(fig, i).yaxis).showticklabels).toBe(boxes[i].left === 0);
+        expect(axisOf(fig, heatmap(fig, i).yaxis).showticklabels).toBe(Math.abs(boxes[i].left - firstLeft) < 1e-6);
       });
     });
   }
+});
+
+describe("figures saved and reopened in JupyterLab", () => {
+  // JupyterLab's plotly renderer stores a PNG of each figure, drawn at the full output width, and
+  // shows it when the notebook is reopened: a fixed-width figure would come back stretched.
+  const figs: [string, Figure][] = [
+    ["attentionHeatmap", attentionHeatmap(weights(0), TOKENS, TOKENS, { title: "t" })],
+    ["matrixHeatmap", matrixHeatmap([[1, 2, 3]], ["a"], ["x", "y", "z"])],
+    ["heatmapDropdown", heatmapDropdown(GRID, TOKENS)],
+    ["heatmapGrid", heatmapGrid(GRID, TOKENS)],
+    ["lineChart", lineChart([{ name: "loss", x: [0], y: [1] }])],
+    ["barChart", barChart(["a"], [1])],
+  ];
+  for (const [name, fig] of figs) {
+    it(`${name} has no fixed width, so its snapshot is drawn at the shape it is shown`, () => {
+      expect(fig.layout.width).toBeUndefined();
+    });
+  }
+
+  it("single heatmaps keep square cells at any width, with the heatmap at the left", () => {
+    for (const [, fig] of figs.slice(0, 3)) {
+      expect(fig.layout.yaxis).toMatchObject({ scaleanchor: "x", constrain: "domain", autorange: "reversed" });
+      expect(fig.layout.xaxis).toMatchObject({ constrain: "domain", constraintoward: "left" });
+      expect(fig.layout.coloraxis?.colorbar).toMatchObject({ orientation: "h", x: 0, xanchor: "left", lenmode: "pixels" });
+    }
+  });
 });

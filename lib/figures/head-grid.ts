@@ -8,7 +8,7 @@ import type { HeadGridOptions } from "./heatmap";
 
 export const MAX_HEADS_PER_ROW = 4;
 const MAX_TOKENS_FOR_VALUES_IN_GRID = 6; // grid panels are smaller than a single heatmap
-const GRID_PLOT_WIDTH = 640; // px the panels of a row share (the figure also has margins)
+const GRID_PLOT_WIDTH = 640; // px the panels of a row take at most (the figure also has margins)
 const MAX_PANEL = 200;
 const MIN_PX_PER_TOKEN = 12; // below this, token labels run into one another
 const GAP_X = 16;
@@ -29,18 +29,19 @@ export function heatmapGrid(grid: number[][][][], tokens: string[], opts: HeadGr
   const heads = grid[0].length;
   const cols = Math.min(heads, MAX_HEADS_PER_ROW);
   const rows = layers * Math.ceil(heads / cols);
-  // Pixel sizes; the figure gets an explicit width and height so every panel is square.
+  // Panel height in px; each panel's y axis keeps it square (scaleanchor). The figure has no fixed
+  // width, for the same reason as a single heatmap (see figures/heatmap): each row of panels spreads
+  // over the output width, and each panel keeps to the middle of its share.
   const panel = Math.max(
     MIN_PX_PER_TOKEN * tokens.length,
     Math.min(MAX_PANEL, Math.floor((GRID_PLOT_WIDTH - GAP_X * (cols - 1)) / cols)),
   );
-  const plotWidth = cols * panel + (cols - 1) * GAP_X;
+  const plotWidth = cols * panel + (cols - 1) * GAP_X; // the narrowest width at which panels keep their size
   const plotHeight = rows * panel + (rows - 1) * GAP_Y;
   const margin = { l: 100, r: 90, t: opts.title !== undefined ? 80 : 40, b: 100 };
 
   const layout: Layout = {
     ...baseLayout(opts.title, plotHeight + margin.t + margin.b),
-    width: plotWidth + margin.l + margin.r,
     margin,
     plot_bgcolor: EMPTY_CELL_COLOR,
     coloraxis: colorAxis(0, opts.zmax ?? 1),
@@ -64,12 +65,17 @@ export function heatmapGrid(grid: number[][][][], tokens: string[], opts: HeadGr
       tickangle: -45, // narrow panels; a fixed angle also keeps the axis title below the labels
       domain: xDomain,
       anchor: trace.yaxis,
+      constrain: "domain",
+      constraintoward: "center",
     };
     const yaxis: Axis = {
       ...labelAxis(tokens, firstColumn ? "query" : undefined, firstColumn),
       domain: yDomain,
       anchor: trace.xaxis,
       autorange: "reversed",
+      scaleanchor: trace.xaxis,
+      constrain: "domain",
+      constraintoward: "top",
     };
     layout[n === 1 ? "xaxis" : (`xaxis${n}` as const)] = xaxis;
     layout[n === 1 ? "yaxis" : (`yaxis${n}` as const)] = yaxis;

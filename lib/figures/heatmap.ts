@@ -6,6 +6,9 @@ import {
   ATTENTION_NAMES, HeatmapNames, colorAxis, defaultShowValues, headTraces, heatmapTrace, labelAxis,
 } from "./heatmap-parts";
 
+const COLORBAR_ROOM = 40; // px above the heatmap for its horizontal colour bar
+const DROPDOWN_ROOM = 40; // px above the colour bar for the dropdown of heatmapDropdown
+
 export interface HeatmapOptions {
   title?: string;
   zmin?: number; // colour scale bounds; plotly takes them from the data when unset
@@ -16,18 +19,35 @@ export interface HeatmapOptions {
   showValues?: boolean; // print each value in its cell; default: when both sides have <= 12 labels
 }
 
-/** Layout of a single heatmap: square-ish cells of 40 px, 240 to 460 px a side, first row on top. */
+/**
+ * Layout of a single heatmap: square cells of about 40 px (240 to 460 px a side), first row on top.
+ * The figure has no fixed width: JupyterLab's plotly renderer saves a PNG snapshot drawn at the
+ * full output width and shows it when the notebook is reopened, so a fixed-width figure would come
+ * back stretched. Instead the y axis keeps the cells square (scaleanchor) and the heatmap keeps to
+ * the left at any width, with its colour bar as a short horizontal strip above it.
+ */
 function heatmapLayout(rowLabels: string[], colLabels: string[], opts: HeatmapOptions): Layout {
   const side = (labelCount: number) => Math.min(460, Math.max(240, 40 * labelCount));
-  const layout = baseLayout(opts.title, side(rowLabels.length) + 110);
+  const base = baseLayout(opts.title, side(rowLabels.length) + 110);
+  const margin = { ...base.margin, l: 80, b: 70, t: base.margin.t + COLORBAR_ROOM };
   return {
-    ...layout,
-    width: side(colLabels.length) + 190,
-    margin: { ...layout.margin, l: 80, b: 70 },
+    ...base,
+    ...(opts.title !== undefined && { title: { text: opts.title, x: 0, xref: "paper", xanchor: "left" } }),
+    height: base.height + COLORBAR_ROOM,
+    margin,
     plot_bgcolor: EMPTY_CELL_COLOR,
-    xaxis: labelAxis(colLabels, opts.colTitle, true),
-    yaxis: { ...labelAxis(rowLabels, opts.rowTitle, true), autorange: "reversed" },
-    coloraxis: colorAxis(opts.zmin, opts.zmax),
+    xaxis: { ...labelAxis(colLabels, opts.colTitle, true), constrain: "domain", constraintoward: "left" },
+    yaxis: {
+      ...labelAxis(rowLabels, opts.rowTitle, true),
+      autorange: "reversed",
+      scaleanchor: "x",
+      constrain: "domain",
+      constraintoward: "top",
+    },
+    coloraxis: {
+      ...colorAxis(opts.zmin, opts.zmax),
+      colorbar: { orientation: "h", thickness: 12, len: 200, lenmode: "pixels", x: 0, xanchor: "left", y: 1.02, yanchor: "bottom" },
+    },
   };
 }
 
@@ -100,13 +120,15 @@ export function heatmapDropdown(grid: number[][][][], tokens: string[], opts: He
       args: [{ visible: traces.map((_, j) => j === i) }],
     }),
   );
+  const plotHeight = single.height - single.margin.t - single.margin.b;
+  const aboveColorBar = 1 + (COLORBAR_ROOM + 8) / plotHeight; // paper fraction just above the colour bar
   return {
     data: traces,
     layout: {
       ...single,
-      margin: { ...single.margin, t: single.margin.t + 40 }, // room for the dropdown
-      height: single.height + 40,
-      updatemenus: [{ type: "dropdown", active: 0, buttons, x: 0, y: 1.02, xanchor: "left", yanchor: "bottom" }],
+      margin: { ...single.margin, t: single.margin.t + DROPDOWN_ROOM },
+      height: single.height + DROPDOWN_ROOM,
+      updatemenus: [{ type: "dropdown", active: 0, buttons, x: 0, y: aboveColorBar, xanchor: "left", yanchor: "bottom" }],
     },
   };
 }

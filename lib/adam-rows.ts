@@ -34,7 +34,6 @@ export function adamLastStepRows(table: tf.Tensor, gradients: tf.Tensor[], learn
     adam.apply({ copy: gradient }, learningRate);
   }
   const after = copy.arraySync() as number[][];
-  adam.dispose();
   copy.dispose();
   const last = gradients[gradients.length - 1].arraySync() as number[][];
   return {

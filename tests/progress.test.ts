@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { AnswersAt, answerChanges, rightFrom, stepsWithChanges } from "../lib/history";
+import { AnswersAt, USEFUL_ACCURACY, answerChanges, progressLine, rightFrom, shortRunWarning, stepsWithChanges } from "../lib/progress";
 
 // "six times eight" (forty eight) right at 3000, wrong at 3250, right again from 3500: the case a sampled table hid.
 const HISTORY: AnswersAt[] = [
@@ -30,5 +30,18 @@ describe("following answers", () => {
   it("lists the evaluations where any answer changed", () => {
     expect(stepsWithChanges(HISTORY)).toEqual([0, 250, 3000, 3250, 3500, 3750]);
     expect(stepsWithChanges([HISTORY[0], { step: 10, answers: ["seven", "one"] }])).toEqual([0]);
+  });
+});
+
+describe("progress and short runs", () => {
+  it("reports step, loss and the time left, whichever of steps and budget ends first", () => {
+    expect(progressLine(1250, 2000, 0.41234, 25)).toBe("step 1,250 of 2,000 · loss 0.412 · 25 s of training · about 15 s left");
+    expect(progressLine(1250, 2000, 0.41234, 25, 30)).toBe("step 1,250 of 2,000 · loss 0.412 · 25 s of training · about 5 s left");
+    expect(progressLine(0, 2000, 3.6, 0, 30)).toBe("step 0 of 2,000 · loss 3.600 · 0 s of training");
+  });
+
+  it("warns below USEFUL_ACCURACY only", () => {
+    expect(shortRunWarning(USEFUL_ACCURACY, 900)).toBeUndefined();
+    expect(shortRunWarning(0.123, 900)).toMatch(/^Warning: after 900 steps the model answers only 12\.3% of held-out problems.*TIME_BUDGET_SECONDS/);
   });
 });

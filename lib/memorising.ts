@@ -46,6 +46,7 @@ export const FEW = 5;
 export const MEMORISING_GAP = 0.15;
 
 const pct = (x: number) => `${(100 * x).toFixed(1)}%`;
+const count = (n: number, noun: string) => `${n} ${noun}${n === 1 ? "" : "s"}`;
 
 /**
  * The reading of one operation's groups in plain sentences. `isRight(p)` says whether the model's
@@ -70,7 +71,7 @@ export function memorisingReading(groups: FactGroups, isRight: (p: Problem) => b
   else verdict = "Training and held-out facts are about equally (un)known: it is still learning both.";
   const mirror = groups.mirrorSeen.length >= FEW && groups.mirrorUnseen.length >= FEW
     ? ` Held-out facts whose mirror it trained on: ${pct(share(groups.mirrorSeen))} (${groups.mirrorSeen.length}); with no mirror in training: ${pct(share(groups.mirrorUnseen))} (${groups.mirrorUnseen.length}).`
-    : ` The smaller mirror group has only ${Math.min(groups.mirrorSeen.length, groups.mirrorUnseen.length)} held-out facts, too few to compare facts with and without a mirror in training.`;
+    : ` The smaller mirror group holds ${count(Math.min(groups.mirrorSeen.length, groups.mirrorUnseen.length), "held-out fact")}, too few to compare facts with and without a mirror in training.`;
   const rules = groups.rules.length ? ` The 0 and 1 rules: ${pct(share(groups.rules))} of ${groups.rules.length} held-out problems.` : "";
   return `${numbers} ${verdict}${mirror}${rules}`;
 }

@@ -60,7 +60,8 @@ describe("memorisingReading", () => {
 
   it("says when there are too few problems to compare", () => {
     const tiny: FactGroups = { ...times, mirrorUnseen: times.mirrorUnseen.slice(0, 2) };
-    expect(memorisingReading(tiny, inTraining)).toMatch(/smaller mirror group has only 2 held-out facts, too few/);
+    expect(memorisingReading(tiny, inTraining)).toMatch(/smaller mirror group holds 2 held-out facts, too few/);
+    expect(memorisingReading({ ...times, mirrorUnseen: times.mirrorUnseen.slice(0, 1) }, inTraining)).toMatch(/holds 1 held-out fact, too few/);
     const wide: FactGroups = { ...times, mirrorUnseen: [...times.mirrorSeen] }; // 5 or more in each group
     expect(memorisingReading(wide, inTraining)).toMatch(/whose mirror it trained on: 0\.0% \(\d+\); with no mirror in training: 0\.0% \(\d+\)/);
     expect(memorisingReading({ ...times, mirrorSeen: [], mirrorUnseen: [] }, inTraining)).toMatch(/no held-out facts/);

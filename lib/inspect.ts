@@ -3,9 +3,10 @@
 // over many problems; which heads specialise in a role; and how that routing grows during training.
 import * as tf from "@tensorflow/tfjs";
 import { Problem, promptIds } from "./data";
+import { generateIds } from "./generate";
 import { Transformer } from "./model";
 import type { Series } from "./plot";
-import { numberToWords } from "./vocab";
+import { END_ID, VOCAB, numberToWords } from "./vocab";
 
 export const ROLES = ["[START]", "first number", "operation", "second number", "="] as const;
 export type Role = (typeof ROLES)[number];
@@ -72,6 +73,15 @@ export function roleWeights(model: Transformer, problems: readonly Problem[], qu
   return { query, heads: headsOf(model), perProblem };
 }
 
+/** The question followed by the model's own answer (without [END]): its tokens and every head's weights [layer][head][query][key]. */
+export function attentionOnAnswer(model: Transformer, question: string): { tokens: string[]; grid: number[][][][] } {
+  const said = generateIds(model, [promptIds(question)])[0];
+  const end = said.indexOf(END_ID);
+  const ids = [...promptIds(question), ...(end < 0 ? said : said.slice(0, end))].slice(0, model.config.contextLength);
+  const grid = tf.tidy(() => model.forward([ids]).attention.map((layer) => (layer.arraySync() as number[][][][])[0])); // [H, T, T] per layer
+  return { tokens: ids.map((id) => VOCAB[id]), grid };
+}
+
 /** The mean over problems: [head][role]. */
 export function meanByRole(w: RoleWeights): number[][] {
   return w.heads.map((_, h) => ROLES.map((_, r) => w.perProblem.reduce((sum, x) => sum + x[h][r], 0) / w.perProblem.length));
@@ -117,11 +127,12 @@ export function describeOperandReading(w: RoleWeights, right: readonly boolean[]
   const overall = accuracy(all);
   const spread = meanByRole(w);
   const strongest = (role: number) => Math.max(...spread.map((byRole) => byRole[role]));
-  const means = `the strongest head on the first number puts ${pct(strongest(FIRST))} of its weight there on average, ` +
-    `on the operation ${pct(strongest(OPERATION))}, on the second number ${pct(strongest(SECOND))}`;
+  const shares = `${pct(strongest(FIRST))} of its weight on the first number on average, ${pct(strongest(OPERATION))} on the operation, ${pct(strongest(SECOND))} on the second number`;
+  const means = `the head reading the first number most puts ${pct(strongest(FIRST))} of its weight there on average; ` +
+    `for the operation it is ${pct(strongest(OPERATION))}, for the second number ${pct(strongest(SECOND))}`;
   if (w.heads.length < 2) {
     return [
-      `This model has a single attention head, so no head can put most of its weight on both numbers: ${means.replace("the strongest head on the first number puts", "its one head puts")}.`,
+      `This model has a single attention head, so no head can put most of its weight on both numbers: its one head puts ${shares}.`,
       `It answers ${pct(overall)} of these problems right${overall >= 0.8 ? " all the same: one head can bring in both numbers by splitting its weight" : ""}.`,
     ];
   }

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { allProblems, makeProblem, promptIds, splitProblems } from "../lib/data";
 import {
-  MAINLY, ROLES, RoleWeights, RoutingSnapshot, describeOperandReading, halfwayStep, headsOf, meanByRole, promptRoles,
+  MAINLY, ROLES, RoleWeights, RoutingSnapshot, attentionOnAnswer, describeOperandReading, halfwayStep, headsOf, meanByRole, promptRoles,
   readsEachOperand, roleWeights, routingSeries, specialists,
 } from "../lib/inspect";
 import { Transformer } from "../lib/model";
@@ -23,6 +23,27 @@ describe("promptRoles", () => {
     const p = makeProblem(21, "divided", 3); // [START] twenty one divided by three =
     expect(promptRoles(p).map((r) => ROLES[r])).toEqual(["[START]", "first number", "first number", "operation", "operation", "second number", "="]);
     for (const q of TEST) expect(promptRoles(q).length).toBe(promptIds(q.question).length);
+  });
+});
+
+describe("attentionOnAnswer", () => {
+  it("gives the prompt and the model's answer as tokens, and one [T, T] causal grid per head of every layer", () => {
+    const model = new Transformer(SMALL);
+    const { tokens, grid } = attentionOnAnswer(model, "two plus three");
+    expect(tokens.slice(0, 5)).toEqual(["[START]", "two", "plus", "three", "="]);
+    expect(tokens).not.toContain("[END]");
+    expect(grid.length).toBe(2);
+    for (const heads of grid) {
+      expect(heads.length).toBe(2);
+      for (const rows of heads) {
+        expect(rows.length).toBe(tokens.length);
+        rows.forEach((row, q) => {
+          expect(row.reduce((a, b) => a + b, 0)).toBeCloseTo(1, 5);
+          expect(row.slice(q + 1).every((w) => w === 0)).toBe(true); // nothing after the query
+        });
+      }
+    }
+    model.dispose();
   });
 });
 
@@ -101,7 +122,7 @@ describe("specialists and reading each operand", () => {
     const lines = describeOperandReading(weightsOf([[0.1, 0.4, 0.1, 0.4, 0]], 5), [true, true, true, true, false], 1);
     const text = lines.join(" ");
     expect(text).toMatch(/single attention head/);
-    expect(text).toMatch(/its one head puts 40% of its weight there/);
+    expect(text).toMatch(/its one head puts 40% of its weight on the first number on average, 10% on the operation, 40% on the second number\./);
     expect(text).toMatch(/80% of these problems right all the same/);
     expect(text).not.toMatch(/Not as|fail/i);
   });

@@ -9,29 +9,7 @@
 // - batchMatMul(): on wasm, each [M, K] x [K, N] product of the batch becomes one channel of a
 //   depthwise convolution, which XNNPACK runs at 10-15 GFLOP/s (small products stay tf.matMul).
 // - layerNorm(): the norm with its gradient written out, in a handful of kernels.
-// Importing this file also makes the wasm backend's Identity kernel share data (see below).
 import * as tf from "@tensorflow/tfjs";
-import "@tensorflow/tfjs-backend-wasm"; // its kernels are registered first, so the Identity below replaces theirs
-
-/**
- * While gradients are being recorded, tfjs keeps a copy (kernel "Identity") of every tensor a
- * gradient will need: about 230 a training step of the default model. The wasm backend's Identity
- * copies the data; tfjs never changes a tensor's data once made, so the copy may share it, as the
- * cpu backend's Identity does. Replaced once, when lib is first imported.
- */
-function shareDataInWasmIdentity(): void {
-  if (tf.getKernel("Identity", "wasm")) tf.unregisterKernel("Identity", "wasm");
-  tf.registerKernel({
-    kernelName: "Identity",
-    backendName: "wasm",
-    kernelFunc: ({ inputs, backend }) => {
-      const { dataId, shape, dtype } = inputs.x as tf.TensorInfo;
-      (backend as tf.KernelBackend).incRef(dataId);
-      return { dataId, shape, dtype };
-    },
-  });
-}
-shareDataInWasmIdentity();
 
 /** x [..., In] times w [In, Out] (+ b [Out]) -> [..., Out]. */
 export function linear(x: tf.Tensor, w: tf.Tensor2D, b?: tf.Tensor1D): tf.Tensor {
@@ -46,9 +24,15 @@ export function linear(x: tf.Tensor, w: tf.Tensor2D, b?: tf.Tensor1D): tf.Tensor
   return b ? linearWithBias(x, w, b) : linearNoBias(x, w);
 }
 
-// tf.customGrad types its callback's inputs loosely (and does not export that type); the casts
-// below give the callbacks real parameter types.
-type CustomGradFunc = Parameters<typeof tf.customGrad>[0];
+/**
+ * tf.customGrad with real parameter types: `f(...inputs, save)` returns the value and its gradient
+ * function. (tf.customGrad types its callback's inputs loosely and does not export that type.)
+ */
+function customGrad<Inputs extends tf.Tensor[], Out extends tf.Tensor>(
+  f: (...args: [...Inputs, tf.GradSaveFunc]) => { value: Out; gradFunc: (dy: Out, saved: tf.Tensor[]) => tf.Tensor[] },
+): (...inputs: Inputs) => Out {
+  return tf.customGrad(f as unknown as Parameters<typeof tf.customGrad>[0]) as unknown as (...inputs: Inputs) => Out;
+}
 
 /** x [..., In] -> rows [N, In], N = all leading dims. */
 const rowsOf = (x: tf.Tensor) => x.reshape([-1, x.shape[x.rank - 1]]) as tf.Tensor2D;
@@ -57,7 +41,7 @@ const rowsOf = (x: tf.Tensor) => x.reshape([-1, x.shape[x.rank - 1]]) as tf.Tens
 // record them for the backward pass: a taped reshape costs a saved copy and a reshape back.
 
 /** x [..., In] @ w [In, Out] -> [..., Out]. */
-const linearNoBias = tf.customGrad(((x: tf.Tensor, w: tf.Tensor2D, save: tf.GradSaveFunc) => {
+const linearNoBias = customGrad((x: tf.Tensor, w: tf.Tensor2D, save: tf.GradSaveFunc) => {
   save([x, w]);
   return {
     value: tf.matMul(rowsOf(x), w).reshape([...x.shape.slice(0, -1), w.shape[1]]), // [..., Out]
@@ -66,10 +50,10 @@ const linearNoBias = tf.customGrad(((x: tf.Tensor, w: tf.Tensor2D, save: tf.Grad
       return [dx.reshape(x.shape), dw];
     },
   };
-}) as CustomGradFunc) as (x: tf.Tensor, w: tf.Tensor2D) => tf.Tensor;
+});
 
 /** x [..., In] @ w [In, Out] + b [Out] -> [..., Out]; XNNPACK adds the bias inside the product. */
-const linearWithBias = tf.customGrad(((x: tf.Tensor, w: tf.Tensor2D, b: tf.Tensor1D, save: tf.GradSaveFunc) => {
+const linearWithBias = customGrad((x: tf.Tensor, w: tf.Tensor2D, b: tf.Tensor1D, save: tf.GradSaveFunc) => {
   save([x, w]);
   return {
     value: tf.fused.matMul({ a: rowsOf(x), b: w, bias: b }).reshape([...x.shape.slice(0, -1), w.shape[1]]), // [..., Out]
@@ -78,7 +62,7 @@ const linearWithBias = tf.customGrad(((x: tf.Tensor, w: tf.Tensor2D, b: tf.Tenso
       return [dx.reshape(x.shape), dw, db];
     },
   };
-}) as CustomGradFunc) as (x: tf.Tensor, w: tf.Tensor2D, b: tf.Tensor1D) => tf.Tensor;
+});
 
 /**
  * Layer norm over the last axis of x [..., D]: (x - mean) / sqrt(variance + epsilon) * gain + bias,
@@ -91,7 +75,7 @@ export function layerNorm(x: tf.Tensor, gain: tf.Tensor1D, bias: tf.Tensor1D, ep
   if (gain.rank !== 1 || gain.shape[0] !== D || bias.rank !== 1 || bias.shape[0] !== D) {
     throw new Error(`layerNorm: gain [${gain.shape}] and bias [${bias.shape}] must both have shape [${D}] to match x [${x.shape}].`);
   }
-  const normalise = tf.customGrad(((x: tf.Tensor, gain: tf.Tensor1D, bias: tf.Tensor1D, save: tf.GradSaveFunc) => {
+  const normalise = customGrad((x: tf.Tensor, gain: tf.Tensor1D, bias: tf.Tensor1D, save: tf.GradSaveFunc) => {
     const rows = rowsOf(x); // [N, D]
     const centred = rows.sub(rows.mean(1, true)); // [N, D]
     const inverseStd = tf.rsqrt(centred.square().mean(1, true).add(epsilon)); // [N, 1]
@@ -110,7 +94,7 @@ export function layerNorm(x: tf.Tensor, gain: tf.Tensor1D, bias: tf.Tensor1D, ep
         return [dx.reshape(dy.shape), columnSums(dyRows.mul(normalised) as tf.Tensor2D), columnSums(dyRows)]; // [..., D], [D], [D]
       },
     };
-  }) as CustomGradFunc) as (x: tf.Tensor, gain: tf.Tensor1D, bias: tf.Tensor1D) => tf.Tensor;
+  });
   return normalise(x, gain, bias);
 }
 
@@ -171,7 +155,7 @@ export function batchMatMul(a: tf.Tensor, b: tf.Tensor, transposeB = false): tf.
   return tf.tidy(() => {
     const a3 = a.reshape([-1, M, K]) as tf.Tensor3D; // [C, M, K], C = all leading dims
     const b3 = b.reshape([-1, ...b.shape.slice(-2)]) as tf.Tensor3D; // [C, K, N] or [C, N, K]
-    const product = tf.customGrad(((a3: tf.Tensor3D, b3: tf.Tensor3D, save: tf.GradSaveFunc) => {
+    const product = customGrad((a3: tf.Tensor3D, b3: tf.Tensor3D, save: tf.GradSaveFunc) => {
       save([a3, b3]);
       return {
         value: channelProducts(a3, b3, false, transposeB), // [C, M, N]
@@ -181,7 +165,7 @@ export function batchMatMul(a: tf.Tensor, b: tf.Tensor, transposeB = false): tf.
             ? [channelProducts(dc, b3 as tf.Tensor3D, false, false), channelProducts(dc, a3 as tf.Tensor3D, true, false)]
             : [channelProducts(dc, b3 as tf.Tensor3D, false, true), channelProducts(a3 as tf.Tensor3D, dc, true, false)],
       };
-    }) as CustomGradFunc) as (a3: tf.Tensor3D, b3: tf.Tensor3D) => tf.Tensor3D;
+    });
     return product(a3, b3).reshape([...a.shape.slice(0, -2), M, N]); // [..., M, N]
   });
 }

@@ -63,7 +63,7 @@ export function memorisingReading(groups: FactGroups, isRight: (p: Problem) => b
   const [trained, unseen] = [share(groups.trainingFacts), share(heldOutFacts)];
   const gap = trained - unseen;
   const numbers = `${op}: ${pct(trained)} of the ${groups.trainingFacts.length} facts it trained on (rules left out), ` +
-    `${pct(unseen)} of the ${heldOutFacts.length} held-out facts: a gap of ${(100 * gap).toFixed(0)} points.`;
+    `${pct(unseen)} of the ${heldOutFacts.length} held-out facts: a gap of ${(100 * gap).toFixed(0)} point${Math.round(100 * gap) === 1 ? "" : "s"}.`;
   let verdict: string;
   if (trained < 0.5) verdict = "It has not yet learned even the facts it trained on: train longer before reading anything into the gap.";
   else if (gap >= MEMORISING_GAP) verdict = "It has memorised the facts it saw far better than it can work out new ones: that gap is memorisation.";

@@ -1,14 +1,11 @@
-// Matrix products (and the layer norm) used by lib's layers. Notebooks teach with plain tf ops;
-// lib routes through here because plain tf.matMul is slow to train with on the wasm backend.
-//
-// Measured with @tensorflow/tfjs-backend-wasm 4.22 in Node 20 (one thread): only a 2D product
-// without transpose flags reaches XNNPACK, at 20-30 GFLOP/s. A batched product, or one with
-// transposeA/transposeB, runs a plain C loop at 0.5-2 GFLOP/s. tf.matMul's gradient uses the
-// transpose flags, so with stock tf.matMul the backward pass is 5-15x slower than the forward.
+// The fast path of lib's layers: matrix products, layer norm, embeddings and the loss, with
+// hand-written gradients. Notebooks teach with plain tf ops; tests check that these give the same
+// values and gradients. On the wasm backend only a 2D product without transpose flags runs on
+// XNNPACK's fast kernels (the README's "Speed" section gives the measurements), so:
 // - linear(): every product, forward and backward, is 2D without flags; transposes are explicit.
 // - batchMatMul(): on wasm, each [M, K] x [K, N] product of the batch becomes one channel of a
-//   depthwise convolution, which XNNPACK runs at 10-15 GFLOP/s (small products stay tf.matMul).
-// - layerNorm(): the norm with its gradient written out, in a handful of kernels.
+//   depthwise convolution, which XNNPACK also runs fast (small products stay tf.matMul).
+// - layerNorm(), embed(), answerCrossEntropy(): gradients written out, in a handful of kernels.
 import * as tf from "@tensorflow/tfjs";
 
 /** x [..., In] times w [In, Out] (+ b [Out]) -> [..., Out]. */
@@ -106,7 +103,7 @@ function columnSums(m: tf.Tensor2D): tf.Tensor1D {
 /**
  * Gradients of x [N, In] @ w [In, Out] (+ b) given dy [N, Out]: [dx, dw] or [dx, dw, db].
  * dw = x^T dy multiplies two tall [N, *] matrices: one must be transposed explicitly, and
- * XNNPACK repacks the right-hand one (about 4.5 ns per value, a transpose costs 1-2), so the
+ * XNNPACK repacks the right-hand one (which costs more per value than a transpose), so the
  * wider of x and dy is transposed and the narrower one packed.
  */
 function matMulGrads(x: tf.Tensor2D, w: tf.Tensor2D, dy: tf.Tensor2D, withBias: boolean): tf.Tensor[] {
@@ -114,7 +111,7 @@ function matMulGrads(x: tf.Tensor2D, w: tf.Tensor2D, dy: tf.Tensor2D, withBias: 
   const dx = tf.matMul(dy, w.transpose()); // [N, In]
   if (x.shape[1] >= dy.shape[1]) {
     const dw = tf.matMul(transposeTall(x), dy); // [In, Out]
-    // ones @ dy reuses the packed dy: XNNPACK caches it by tensor. (dy.sum(0) is 5-20x slower.)
+    // ones @ dy reuses the packed dy: XNNPACK caches it by tensor (dy.sum(0) is much slower).
     return withBias ? [dx, dw, tf.matMul(tf.ones([1, n]), dy).reshape([-1])] : [dx, dw];
   }
   const dyT = transposeTall(dy); // [Out, N]
@@ -124,8 +121,8 @@ function matMulGrads(x: tf.Tensor2D, w: tf.Tensor2D, dy: tf.Tensor2D, withBias: 
 
 /**
  * m [R, C] -> [C, R]. tfjs-wasm's 2D transpose writes the output R floats apart; when R is a
- * multiple of 512 (R = B * T = 64 * 16 here) those writes collide in the cache and it runs about
- * 3x slower. The 3D kernel, used through a [R/16, 16, C] view, reads strided and writes in order.
+ * multiple of 512 (R = B * T = 64 * 16 here) those writes collide in the cache and it runs
+ * several times slower. The 3D kernel, used through a [R/16, 16, C] view, reads strided and writes in order.
  */
 function transposeTall(m: tf.Tensor2D): tf.Tensor2D {
   const [rows, cols] = m.shape;
@@ -149,8 +146,7 @@ export function batchMatMul(a: tf.Tensor, b: tf.Tensor, transposeB = false): tf.
   }
   // The convolution route pays only on wasm (the cpu backend's depthwise convolution is slower
   // than its matMul), and only for enough work: its transposes and set-up cost about what they
-  // save near 2^16 multiply-adds (B = 64, H = 4, T = 4, Dh = 16); from 2^18 (T = 8) on, forward
-  // plus backward runs 1.7-2x faster than tf.matMul.
+  // save near 2^16 multiply-adds (B = 64, H = 4, T = 4, Dh = 16).
   if (tf.getBackend() !== "wasm" || a.size * N < DEPTHWISE_MIN_MULTIPLY_ADDS) return tf.matMul(a, b, false, transposeB);
   return tf.tidy(() => {
     const a3 = a.reshape([-1, M, K]) as tf.Tensor3D; // [C, M, K], C = all leading dims
@@ -185,4 +181,68 @@ function channelProducts(a: tf.Tensor3D, b: tf.Tensor3D, transposeA: boolean, tr
   const filters = filter.reshape([1, K, C, N]) as tf.Tensor4D; // per channel a 1 x K filter, N outputs
   const out = tf.depthwiseConv2d(pixels, filters, 1, "valid"); // [1, M, 1, C * N]
   return out.reshape([M, C, N]).transpose([1, 0, 2]); // [C, M, N]
+}
+
+/**
+ * tokenTable[ids] + positionTable[0..T-1], ids [B, T] -> [B, T, D]: lib/model's embeddings, the same
+ * values as the one-hot product the notebooks teach. Forward is one gather and one add; the
+ * gradients are two plain products, dTokens = onehot(ids)^T dy and dPositions = onehot(t)^T dy, with
+ * the one-hot matrices written in JS (the gradient of tf.gather is not available on wasm).
+ */
+export function embed(ids: number[][], tokenTable: tf.Tensor2D, positionTable: tf.Tensor2D): tf.Tensor3D {
+  const [B, T] = [ids.length, ids[0].length];
+  const [[V, D], [P, D2]] = [tokenTable.shape, positionTable.shape];
+  if (D !== D2 || T > P) throw new Error(`embed: tables [${tokenTable.shape}] and [${positionTable.shape}] do not fit ${T} tokens of width ${D}.`);
+  const flat = Int32Array.from(ids.flat());
+  const bad = flat.findIndex((id) => !(id >= 0 && id < V));
+  if (bad >= 0) throw new Error(`embed: token id ${flat[bad]} is outside the vocabulary 0..${V - 1}.`);
+  const embedding = customGrad((tokenTable: tf.Tensor2D, positionTable: tf.Tensor2D, _save: tf.GradSaveFunc) => {
+    const tokens = tf.gather(tokenTable, tf.tensor1d(flat, "int32")).reshape([B, T, D]); // [B, T, D]
+    return {
+      value: tokens.add(positionTable.slice([0, 0], [T, D])) as tf.Tensor3D, // [B, T, D]
+      gradFunc: (dy: tf.Tensor3D) => {
+        const rows = dy.reshape([B * T, D]); // [N, D]
+        const tokenOneHot = new Float32Array(V * B * T); // [V, N]: 1 where row n holds token v
+        const positionOneHot = new Float32Array(P * B * T); // [P, N]: 1 where row n sits at position p
+        flat.forEach((id, n) => {
+          tokenOneHot[id * B * T + n] = 1;
+          positionOneHot[(n % T) * B * T + n] = 1;
+        });
+        return [tf.matMul(tf.tensor2d(tokenOneHot, [V, B * T]), rows), tf.matMul(tf.tensor2d(positionOneHot, [P, B * T]), rows)]; // [V, D], [P, D]
+      },
+    };
+  });
+  return embedding(tokenTable, positionTable);
+}
+
+/**
+ * The sum over answer positions (lossMask 1) of -log softmax(logits)[target], divided by `divisor`:
+ * lib/train's masked cross-entropy, with its gradient written out,
+ * d/dlogits = (softmax(logits) * rowWeight - targetWeight) / divisor, where the target weights
+ * (mask at the target token) are built in JS.
+ */
+export function answerCrossEntropy(logits: tf.Tensor3D, targets: number[][], lossMask: number[][], divisor: number): tf.Scalar {
+  const [B, T, V] = logits.shape;
+  const weights = new Float32Array(B * T * V); // [N, V]: -mask / divisor at each row's target
+  const rowWeights = new Float32Array(B * T); // [N]: mask / divisor
+  for (let b = 0; b < B; b++) {
+    for (let t = 0; t < T; t++) {
+      const n = b * T + t;
+      rowWeights[n] = lossMask[b][t] / divisor;
+      weights[n * V + targets[b][t]] = -rowWeights[n];
+    }
+  }
+  const loss = customGrad((logits: tf.Tensor3D, save: tf.GradSaveFunc) => {
+    const logProbs = tf.logSoftmax(logits.reshape([B * T, V])); // [N, V]
+    const targetWeights = tf.tensor2d(weights, [B * T, V]); // [N, V]
+    save([logProbs, targetWeights]);
+    return {
+      value: tf.sum(logProbs.mul(targetWeights)) as tf.Scalar, // []
+      gradFunc: (dy: tf.Scalar, [logProbs, targetWeights]: tf.Tensor[]) => {
+        const probs = tf.exp(logProbs).mul(tf.tensor2d(rowWeights, [B * T, 1])); // [N, V]
+        return [probs.add(targetWeights).mul(dy).reshape([B, T, V])]; // [B, T, V]
+      },
+    };
+  });
+  return loss(logits);
 }

@@ -23,13 +23,13 @@ const OPERATOR_TEXT: Record<Operation, string> = {
 };
 
 /** The result of `a op b`, or undefined when it is not a whole number in 0..99. */
-export function evaluate(a: number, op: Operation, b: number): number | undefined {
+export function calculate(a: number, op: Operation, b: number): number | undefined {
   const result = op === "plus" ? a + b : op === "minus" ? a - b : op === "times" ? a * b : b === 0 || a % b !== 0 ? -1 : a / b;
   return result >= 0 && result <= MAX_NUMBER ? result : undefined;
 }
 
 export function makeProblem(a: number, op: Operation, b: number): Problem {
-  const result = evaluate(a, op, b);
+  const result = calculate(a, op, b);
   if (result === undefined) {
     throw new Error(`${a} ${op} ${b} has no whole-number answer in 0..${MAX_NUMBER}.`);
   }
@@ -43,7 +43,7 @@ export function allProblems(): Problem[] {
   for (const op of OPERATIONS) {
     for (let a = 0; a <= MAX_NUMBER; a++) {
       for (let b = 0; b <= MAX_NUMBER; b++) {
-        if (evaluate(a, op, b) !== undefined) problems.push(makeProblem(a, op, b));
+        if (calculate(a, op, b) !== undefined) problems.push(makeProblem(a, op, b));
       }
     }
   }

@@ -2,50 +2,40 @@
 import * as tf from "@tensorflow/tfjs";
 import { OPERATIONS, Operation, Problem, promptIds } from "./data";
 import { Transformer } from "./model";
-import { END_ID, PAD_ID, decode, splitWords } from "./vocab";
+import { END_ID, decode, splitWords } from "./vocab";
 
 export const MAX_ANSWER_TOKENS = 3; // two number words and [END]
 
-/** Greedy decoding for a batch of prompts of equal length: appends the most likely token until [END]. */
-export function generateIds(model: Transformer, prompts: number[][], maxNewTokens = MAX_ANSWER_TOKENS): number[][] {
-  const sequences = prompts.map((p) => p.slice());
-  const promptLength = sequences[0].length;
-  if (sequences.some((s) => s.length !== promptLength)) throw new Error("generateIds: prompts in one batch must have equal length.");
-  const room = model.config.contextLength - promptLength + 1; // the last forward pass sees a full context
-  for (let i = 0; i < Math.min(maxNewTokens, room); i++) {
-    const next = tf.tidy(() => {
-      const { logits } = model.forward(sequences); // [B, T, V]
-      const last = promptLength + i - 1; // the position that predicts the next token
-      return logits.slice([0, last, 0], [-1, 1, -1]).squeeze([1]).argMax(-1); // [B]
-    });
-    const nextIds = next.arraySync() as number[];
-    next.dispose();
-    sequences.forEach((s, b) => s.push(nextIds[b]));
-    if (sequences.every((s) => s.slice(promptLength).includes(END_ID))) break;
-  }
-  return sequences.map((s) => s.slice(promptLength));
+/** The most likely next token after each of `sequences`, which all have the same length. */
+function nextTokens(model: Transformer, sequences: number[][]): number[] {
+  const T = sequences[0].length;
+  const best = tf.tidy(() => model.forward(sequences).logits.slice([0, T - 1, 0], [-1, 1, -1]).argMax(-1)); // [B, 1]
+  const ids = Array.from(best.dataSync());
+  best.dispose();
+  return ids;
 }
 
 /**
- * generateIds for prompts of different lengths, stopping each row at [END]: the rows are padded on
- * the right and each is read at its own last token, which causal attention keeps from seeing the
- * padding. One batch instead of one per prompt length: evaluation makes fewer, larger steps.
+ * Greedy decoding: appends the most likely next token to every prompt until [END], `maxNewTokens`
+ * tokens, or a full context. Prompts may differ in length: each forward pass takes the rows of one
+ * length together (no padding, so this holds with or without the causal mask). Returns the
+ * generated ids of every row ([END] included when it came).
  */
-function generateRagged(model: Transformer, prompts: number[][], maxNewTokens = MAX_ANSWER_TOKENS): number[][] {
+export function generateIds(model: Transformer, prompts: number[][], maxNewTokens = MAX_ANSWER_TOKENS): number[][] {
   const sequences = prompts.map((p) => p.slice());
   const generated = prompts.map((): number[] => []);
-  const active = (b: number) => generated[b].length < maxNewTokens && !generated[b].includes(END_ID) && sequences[b].length < model.config.contextLength;
+  // A row goes on while its whole sequence still fits one forward pass (whose last position predicts one more token).
+  const active = (b: number) => generated[b].length < maxNewTokens && !generated[b].includes(END_ID) && sequences[b].length <= model.config.contextLength;
   for (let rows = sequences.map((_, b) => b).filter(active); rows.length > 0; rows = rows.filter(active)) {
-    const T = Math.max(...rows.map((b) => sequences[b].length));
-    const padded = rows.map((b) => [...sequences[b], ...new Array<number>(T - sequences[b].length).fill(PAD_ID)]); // [rows, T]
-    const best = tf.tidy(() => model.forward(padded).logits.argMax(-1)); // [rows, T]: the likeliest next token everywhere
-    const bestIds = best.dataSync();
-    best.dispose();
-    rows.forEach((b, row) => {
-      const next = bestIds[row * T + sequences[b].length - 1];
-      sequences[b].push(next);
-      generated[b].push(next);
-    });
+    const byLength = new Map<number, number[]>(); // current length -> rows
+    for (const b of rows) byLength.set(sequences[b].length, [...(byLength.get(sequences[b].length) ?? []), b]);
+    for (const group of byLength.values()) {
+      const next = nextTokens(model, group.map((b) => sequences[b]));
+      group.forEach((b, i) => {
+        sequences[b].push(next[i]);
+        generated[b].push(next[i]);
+      });
+    }
   }
   return generated;
 }
@@ -80,7 +70,7 @@ export function evaluate(model: Transformer, problems: readonly Problem[], batch
   const order = problems.map((_, i) => i).sort((i, j) => prompts[i].length - prompts[j].length); // little padding per batch
   for (let start = 0; start < order.length; start += batchSize) {
     const chunk = order.slice(start, start + batchSize);
-    const generated = generateRagged(model, chunk.map((i) => prompts[i]));
+    const generated = generateIds(model, chunk.map((i) => prompts[i]));
     chunk.forEach((i, row) => {
       answers[i] = answerText(generated[row]);
       correct[i] = generated[row].includes(END_ID) && answers[i] === problems[i].answer;

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import {
-  BatchSampler, OPERATIONS, Operation, Problem, Repeats, allProblems, countByOperation, filterOperations,
+  BatchSampler, OPERATIONS, Operation, Problem, Repeats, allProblems, calculate, countByOperation, filterOperations,
   makeBatch, makeProblem, promptIds, sequenceIds, splitProblems,
 } from "../lib/data";
 import { END_ID, EQUALS_ID, PAD_ID, START_ID, VOCAB, wordsToNumber } from "../lib/vocab";
@@ -21,6 +21,14 @@ function bruteForceCounts(): Record<Operation, number> {
   }
   return counts;
 }
+
+describe("calculate", () => {
+  it("gives the whole-number result in 0..99, and undefined for anything else", () => {
+    expect([calculate(2, "plus", 3), calculate(7, "minus", 7), calculate(9, "times", 11), calculate(81, "divided", 9)]).toEqual([5, 0, 99, 9]);
+    expect([calculate(50, "plus", 50), calculate(3, "minus", 4), calculate(10, "times", 10)]).toEqual([undefined, undefined, undefined]);
+    expect([calculate(7, "divided", 2), calculate(5, "divided", 0), calculate(0, "divided", 5)]).toEqual([undefined, undefined, 0]);
+  });
+});
 
 describe("all problems", () => {
   it("has 5050 / 5050 / 672 / 572 = 11344 problems, as a brute-force count says", () => {

@@ -27,6 +27,8 @@ const EXTRA_RUNS: { notebook: string; set: Record<string, string | number> }[] =
   { notebook: "04-multi-head-attention.ipynb", set: { NUM_HEADS: 1 } },
   { notebook: "04-multi-head-attention.ipynb", set: { NUM_HEADS: 2 } },
   { notebook: "04-multi-head-attention.ipynb", set: { NUM_HEADS: 8 } },
+  { notebook: "06-training.ipynb", set: { TIME_BUDGET_SECONDS: 10, NUM_HEADS: 1, NUM_LAYERS: 1, D_MODEL: 32 } },
+  { notebook: "06-training.ipynb", set: { TIME_BUDGET_SECONDS: 10, NUM_HEADS: 8 } },
 ];
 
 const allNotebooks = fs.readdirSync(NOTEBOOKS_DIR).filter((name) => name.endsWith(".ipynb")).sort();

@@ -1,0 +1,34 @@
+// A notebook's settings cell checked in one place: its knobs (NUM_HEADS, D_MODEL, ...) become a
+// model config, and a bad value stops with a message that names the knob, not lib's field.
+import { ModelConfig, makeConfig } from "./model";
+
+export interface ModelKnobs {
+  NUM_HEADS: number;
+  NUM_LAYERS: number;
+  D_MODEL: number;
+  SEED: number;
+}
+
+const FIELD_OF: Record<keyof ModelKnobs, keyof ModelConfig> = { NUM_HEADS: "numHeads", NUM_LAYERS: "numLayers", D_MODEL: "dModel", SEED: "seed" };
+
+/** The knobs as Transformer overrides, checked by the model's own rules; errors name the knobs. */
+export function modelFromKnobs(knobs: ModelKnobs): Partial<ModelConfig> {
+  const overrides: Partial<ModelConfig> = {};
+  for (const [knob, field] of Object.entries(FIELD_OF)) (overrides as Record<string, number>)[field] = knobs[knob as keyof ModelKnobs];
+  try {
+    makeConfig(overrides);
+  } catch (e) {
+    let message = (e as Error).message;
+    for (const [knob, field] of Object.entries(FIELD_OF)) message = message.replace(new RegExp(`\\b${field}\\b`, "g"), knob);
+    throw new Error(`${message} Change it in the settings cell.`);
+  }
+  return overrides;
+}
+
+/** A positive, finite number of seconds, or an error naming the knob. */
+export function checkSeconds(name: string, value: number): number {
+  if (!(typeof value === "number" && value > 0 && Number.isFinite(value))) {
+    throw new Error(`${name} must be a positive number of seconds (for example 60), got ${value}. Change it in the settings cell.`);
+  }
+  return value;
+}

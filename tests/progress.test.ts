@@ -1,0 +1,47 @@
+import { describe, expect, it } from "vitest";
+import { AnswersAt, USEFUL_ACCURACY, answerChanges, progressLine, rightFrom, shortRunWarning, stepsWithChanges } from "../lib/progress";
+
+// "six times eight" (forty eight) right at 3000, wrong at 3250, right again from 3500: the case a sampled table hid.
+const HISTORY: AnswersAt[] = [
+  { step: 0, answers: ["seven", "one"] },
+  { step: 250, answers: ["forty", "one"] },
+  { step: 3000, answers: ["forty eight", "one"] },
+  { step: 3250, answers: ["forty two", "one"] },
+  { step: 3500, answers: ["forty eight", "one"] },
+  { step: 3750, answers: ["forty eight", "two"] },
+];
+
+describe("following answers", () => {
+  it("keeps the first answer and every change", () => {
+    expect(answerChanges(HISTORY, 0)).toEqual([
+      { step: 0, answer: "seven" }, { step: 250, answer: "forty" }, { step: 3000, answer: "forty eight" },
+      { step: 3250, answer: "forty two" }, { step: 3500, answer: "forty eight" },
+    ]);
+    expect(answerChanges(HISTORY, 1)).toEqual([{ step: 0, answer: "one" }, { step: 3750, answer: "two" }]);
+    expect(() => answerChanges(HISTORY, 2)).toThrow(/question 2 is not among the 2/);
+  });
+
+  it("says from which step an answer stayed right, agreeing with the changes", () => {
+    expect(rightFrom(HISTORY, 0, "forty eight")).toBe(3500);
+    expect(rightFrom(HISTORY, 1, "two")).toBe(3750);
+    expect(rightFrom(HISTORY, 1, "one")).toBeUndefined(); // wrong at the end
+  });
+
+  it("lists the evaluations where any answer changed", () => {
+    expect(stepsWithChanges(HISTORY)).toEqual([0, 250, 3000, 3250, 3500, 3750]);
+    expect(stepsWithChanges([HISTORY[0], { step: 10, answers: ["seven", "one"] }])).toEqual([0]);
+  });
+});
+
+describe("progress and short runs", () => {
+  it("reports step, loss and the time left, whichever of steps and budget ends first", () => {
+    expect(progressLine(1250, 2000, 0.41234, 25)).toBe("step 1,250 of 2,000 · loss 0.412 · 25 s of training · about 15 s left");
+    expect(progressLine(1250, 2000, 0.41234, 25, 30)).toBe("step 1,250 of 2,000 · loss 0.412 · 25 s of training · about 5 s left");
+    expect(progressLine(0, 2000, 3.6, 0, 30)).toBe("step 0 of 2,000 · loss 3.600 · 0 s of training");
+  });
+
+  it("warns below USEFUL_ACCURACY only", () => {
+    expect(shortRunWarning(USEFUL_ACCURACY, 900)).toBeUndefined();
+    expect(shortRunWarning(0.123, 900)).toMatch(/^Warning: after 900 steps the model answers only 12\.3% of held-out problems.*TIME_BUDGET_SECONDS/);
+  });
+});

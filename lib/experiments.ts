@@ -17,23 +17,24 @@ export interface Variant {
   stepsFactor?: number; // trains for this many times the ladder's steps (default 1)
 }
 
-export const COURSE_MODEL: Variant = { name: "course model", change: "D 64, 4 heads, 2 layers, pre-norm, causal mask", model: {} };
+/** The course model and one change at a time; the narrow pairs ask whether heads matter once each head is thin. */
+export const VARIANTS = {
+  course: { name: "course model", change: "D 64, 4 heads, 2 layers, pre-norm, causal mask", model: {} },
+  noAttention: { name: "no attention", change: 'each position sees only itself (attendTo "self")', model: { attendTo: "self" } },
+  noMask: { name: "no mask", change: 'every position sees every other, later ones too (attendTo "all")', model: { attendTo: "all" } },
+  oneHead: { name: "1 head", change: "one head as wide as the model (Dh 64) instead of 4 of Dh 16", model: { numHeads: 1 } },
+  oneLayer: { name: "1 layer", change: "one block instead of two", model: { numLayers: 1 } },
+  oneLayerLonger: { name: "1 layer, 2x steps", change: "one block, trained for twice the steps", model: { numLayers: 1 }, stepsFactor: 2 },
+  noResidual: { name: "no residual", change: "each part replaces x instead of adding to it (residual false)", model: { residual: false } },
+  postNorm: { name: "post-norm", change: 'norm after each sum, as in the original Transformer (norm "post")', model: { norm: "post" } },
+  d32FourHeads: { name: "D 32, 4 heads", change: "half as wide: 4 heads of Dh 8", model: { dModel: 32 } },
+  d32OneHead: { name: "D 32, 1 head", change: "half as wide: 1 head of Dh 32", model: { dModel: 32, numHeads: 1 } },
+  d16FourHeads: { name: "D 16, 4 heads", change: "a quarter as wide: 4 heads of Dh 4", model: { dModel: 16 } },
+  d16OneHead: { name: "D 16, 1 head", change: "a quarter as wide: 1 head of Dh 16", model: { dModel: 16, numHeads: 1 } },
+} satisfies Record<string, Variant>;
 
-/** One part changed at a time; the narrow pairs ask whether heads matter once each head is thin. */
-export const LADDER: readonly Variant[] = [
-  COURSE_MODEL,
-  { name: "no attention", change: 'each position sees only itself (attendTo "self")', model: { attendTo: "self" } },
-  { name: "no mask", change: 'every position sees every other, later ones too (attendTo "all")', model: { attendTo: "all" } },
-  { name: "1 head", change: "one head as wide as the model (Dh 64) instead of 4 of Dh 16", model: { numHeads: 1 } },
-  { name: "1 layer", change: "one block instead of two", model: { numLayers: 1 } },
-  { name: "1 layer, 2x steps", change: "one block, trained twice as many steps", model: { numLayers: 1 }, stepsFactor: 2 },
-  { name: "no residual", change: "each part replaces x instead of adding to it (residual false)", model: { residual: false } },
-  { name: "post-norm", change: 'norm after each sum, as in the original Transformer (norm "post")', model: { norm: "post" } },
-  { name: "D 32, 4 heads", change: "half as wide: 4 heads of Dh 8", model: { dModel: 32 } },
-  { name: "D 32, 1 head", change: "half as wide: 1 head of Dh 32", model: { dModel: 32, numHeads: 1 } },
-  { name: "D 16, 4 heads", change: "a quarter as wide: 4 heads of Dh 4", model: { dModel: 16 } },
-  { name: "D 16, 1 head", change: "a quarter as wide: 1 head of Dh 16", model: { dModel: 16, numHeads: 1 } },
-];
+/** Every variant, the course model first. */
+export const LADDER: readonly Variant[] = Object.values(VARIANTS);
 
 export interface LadderSettings {
   steps: number; // training steps per variant (times its stepsFactor); the learning-rate schedule ends there
@@ -90,6 +91,21 @@ function checkVariants(variants: readonly Variant[]): void {
 
 export function stepsOf(variant: Variant, settings: LadderSettings): number {
   return Math.max(1, Math.round(settings.steps * (variant.stepsFactor ?? 1)));
+}
+
+/** How many weights the variant's model has. */
+export function variantParameters(variant: Variant): number {
+  const model = new Transformer(variant.model);
+  const count = model.numParameters();
+  model.dispose();
+  return count;
+}
+
+/** The result of `variant` among `results`. */
+export function resultOf(results: readonly VariantResult[], variant: Variant): VariantResult {
+  const found = results.find((r) => r.variant.name === variant.name);
+  if (!found) throw new Error(`No result for the variant "${variant.name}"; the results are of ${results.map((r) => `"${r.variant.name}"`).join(", ")}.`);
+  return found;
 }
 
 /** The held-out split every variant uses: the same as notebook 6 and `npm run train` for this seed. */

@@ -2,8 +2,8 @@ import * as tf from "@tensorflow/tfjs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { OPERATIONS } from "../lib/data";
 import {
-  COURSE_MODEL, LADDER, LADDER_TABLE_HEADERS, LadderSettings, Progress, Variant, VariantResult, attentionOnTarget, checkSettings,
-  evaluateUnpadded, ladderFigure, ladderSplit, ladderTableRows, lossCurvesFigure, modelOf, nextTokenAccuracy, runLadder, stepsOf, trainVariant,
+  LADDER, VARIANTS, LADDER_TABLE_HEADERS, LadderSettings, Progress, Variant, VariantResult, attentionOnTarget, checkSettings,
+  evaluateUnpadded, ladderFigure, ladderSplit, ladderTableRows, lossCurvesFigure, modelOf, nextTokenAccuracy, resultOf, runLadder, stepsOf, trainVariant, variantParameters,
 } from "../lib/experiments";
 import { answer, evaluate } from "../lib/generate";
 import { DEFAULT_CONFIG, Transformer, makeConfig } from "../lib/model";
@@ -18,8 +18,8 @@ const SOME = TEST.filter((_, i) => i % 40 === 0); // 29 held-out problems of eve
 
 describe("the ladder", () => {
   it("starts from the course model and changes one named thing per variant", () => {
-    expect(LADDER[0]).toBe(COURSE_MODEL);
-    expect(makeConfig(COURSE_MODEL.model)).toEqual(DEFAULT_CONFIG);
+    expect(LADDER[0]).toBe(VARIANTS.course);
+    expect(makeConfig(VARIANTS.course.model)).toEqual(DEFAULT_CONFIG);
     expect(new Set(LADDER.map((v) => v.name)).size).toBe(LADDER.length);
     for (const variant of LADDER) expect(() => makeConfig(variant.model), variant.name).not.toThrow();
     const attendTo = LADDER.map((v) => makeConfig(v.model).attendTo);
@@ -36,6 +36,16 @@ describe("the ladder", () => {
     const twice: Variant = { name: "same", change: "", model: TINY };
     await expect(runLadder([twice, twice], QUICK)).rejects.toThrow('Two variants are called "same"');
     await expect(runLadder([twice], QUICK, { parallel: 0 })).rejects.toThrow("parallel must be a whole number >= 1, got 0.");
+  });
+
+  it("counts a variant's parameters and finds its result by name", () => {
+    const course = new Transformer();
+    expect(variantParameters(VARIANTS.course)).toBe(course.numParameters());
+    course.dispose();
+    expect(variantParameters(VARIANTS.oneLayer)).toBeLessThan(variantParameters(VARIANTS.course));
+    const results = [{ variant: VARIANTS.noMask }, { variant: VARIANTS.course }] as VariantResult[];
+    expect(resultOf(results, VARIANTS.course)).toBe(results[1]);
+    expect(() => resultOf(results, VARIANTS.oneHead)).toThrow('No result for the variant "1 head"; the results are of "no mask", "course model".');
   });
 
   it("scales a variant's steps by its stepsFactor", () => {

@@ -1,15 +1,18 @@
 // Training: masked cross-entropy on the answer tokens, Adam with warm-up and cosine decay,
 // periodic evaluation, checkpoints, and resuming a stopped run exactly where it left off.
 import * as tf from "@tensorflow/tfjs";
-import { assignWeights, loadCheckpoint, saveCheckpoint } from "./checkpoint";
+import { BackendName } from "./backend";
+import { loadCheckpoint, saveCheckpoint, storedAdamState } from "./checkpoint";
 import { Batch, BatchSampler, Problem, Repeats } from "./data";
 import { Evaluation, evaluate } from "./generate";
 import { Transformer } from "./model";
+import { GradientWorkers, WorkerError, WorkerTiming, answerTokenCount, shardsOf, sumShards, weightLayout } from "./gradients";
 import { Adam, learningRateAt } from "./optimizer";
 
 export interface TrainConfig {
   steps: number; // total steps; the cosine schedule ends here
   batchSize: number;
+  shards: number; // every batch is cut into this many parts whose gradients are summed in order: the same result on any number of workers
   learningRate: number; // peak, after warm-up
   warmupSteps: number;
   minLearningRate: number;
@@ -18,17 +21,11 @@ export interface TrainConfig {
   weightDecay: number; // AdamW's decoupled weight decay on the weight matrices; 0 for plain Adam
 }
 
-/**
- * The recipe, from runs of `npm run train -- --json` on the full calculator (10% of every operation
- * held out): batches of 64, times and divided (11% of the problems) shown 4 times per epoch, weight
- * decay 0.1, 5,000 steps. Seed 0 passes 95% held-out exact match at step 4,000 (135 s on 2 idle
- * cores), plus and minus reach 98% at step 4,750 (157 s), and it ends at 95.9%. Seeds 1 and 2 end
- * at 93.9-94.0%; with --steps 8000 all three end at 95.2-97.4%. Without oversampling, times
- * stays near 45% in 3,000 steps.
- */
+/** The recipe used by `npm run train` and notebook 6 (the README gives its measured results). */
 export const DEFAULT_TRAIN_CONFIG: TrainConfig = {
   steps: 5000,
   batchSize: 64,
+  shards: 2,
   learningRate: 3e-3,
   warmupSteps: 100,
   minLearningRate: 1e-4,
@@ -37,44 +34,83 @@ export const DEFAULT_TRAIN_CONFIG: TrainConfig = {
   weightDecay: 0.1,
 };
 
-/** Mean cross-entropy over the positions where mask = 1 (the answer tokens and [END]). */
-export function maskedCrossEntropy(logits: tf.Tensor, targets: tf.Tensor, mask: tf.Tensor): tf.Scalar {
+/**
+ * Mean cross-entropy over the positions where mask = 1 (the answer tokens and [END]); with
+ * `divisor`, their sum divided by it instead (a shard's share of a whole batch's mean).
+ */
+export function maskedCrossEntropy(logits: tf.Tensor, targets: tf.Tensor, mask: tf.Tensor, divisor?: number): tf.Scalar {
   return tf.tidy(() => {
     const logProbs = tf.logSoftmax(logits); // [B, T, V]
     const targetOneHot = tf.oneHot(targets.toInt(), logits.shape[2] as number).toFloat(); // [B, T, V]
     const tokenLoss = logProbs.mul(targetOneHot).sum(-1).neg(); // [B, T]
-    return tokenLoss.mul(mask).sum().div(mask.sum()) as tf.Scalar; // []
+    return tokenLoss.mul(mask).sum().div(divisor ?? mask.sum()) as tf.Scalar; // []
   });
 }
 
-export function batchLoss(model: Transformer, batch: Batch): tf.Scalar {
+/** The mean loss of the batch's answer tokens (divided by `divisor` instead of their count, if given). */
+export function batchLoss(model: Transformer, batch: Batch, divisor?: number): tf.Scalar {
   return tf.tidy(() => {
     const { logits } = model.forward(batch.inputs); // [B, T, V]
     const targets = tf.tensor2d(batch.targets, undefined, "int32"); // [B, T]
     const mask = tf.tensor2d(batch.lossMask); // [B, T]
-    return maskedCrossEntropy(logits, targets, mask);
+    return maskedCrossEntropy(logits, targets, mask, divisor);
   });
+}
+
+/**
+ * Loss and gradients of one shard of a batch: its share of the whole batch's mean loss (its answer
+ * tokens' losses summed, divided by the batch's `tokenCount`), so the shards' losses and gradients
+ * add up to the batch's. The gradients go into `out` (flat, in namedWeights() order); returns the loss.
+ */
+export function shardGradients(model: Transformer, shard: Batch, tokenCount: number, out: Float32Array): number {
+  const weights = Object.values(model.namedWeights());
+  const { value, grads } = tf.variableGrads(() => batchLoss(model, shard, tokenCount), weights);
+  let offset = 0;
+  for (const w of weights) {
+    out.set(grads[w.name].dataSync(), offset);
+    offset += w.size;
+  }
+  const loss = value.dataSync()[0];
+  tf.dispose([value, ...Object.values(grads)]);
+  return loss;
 }
 
 export interface StepInfo {
   step: number; // steps done, after this one
   loss: number;
   learningRate: number;
-  gradientMs: number; // forward and backward pass
-  updateMs: number; // the Adam update
+  gradientMs: number; // forward and backward pass (on the workers, with the exchange)
+  updateMs: number; // summing the shards' gradients and the Adam update
+  workers?: WorkerTiming[]; // how each worker thread spent the step, when there are any
+}
+
+export interface TrainerOptions {
+  /**
+   * 0 (the default): compute in this thread. N: on N worker threads, each with its own tfjs backend
+   * and copy of the weights. The losses and weights are bitwise the same either way.
+   */
+  workers?: number;
 }
 
 export class Trainer {
   readonly config: TrainConfig;
   readonly optimizer: Adam;
   readonly sampler: BatchSampler;
+  readonly workers: number;
+  readonly workerPool?: GradientWorkers;
   step = 0; // steps done
+  private readonly shardGradients: Float32Array[]; // [shards] every weight's gradient, flat, in shared memory
+  private readonly gradientSum: Float32Array;
+  private readonly gradientByName: Record<string, Float32Array>; // views into gradientSum
 
-  constructor(readonly model: Transformer, trainProblems: readonly Problem[], config: Partial<TrainConfig> = {}) {
+  constructor(readonly model: Transformer, trainProblems: readonly Problem[], config: Partial<TrainConfig> = {}, options: TrainerOptions = {}) {
     this.config = { ...DEFAULT_TRAIN_CONFIG, ...config };
-    for (const key of ["steps", "batchSize"] as const) {
+    for (const key of ["steps", "batchSize", "shards"] as const) {
       const value = this.config[key];
       if (!Number.isInteger(value) || value < 1) throw new Error(`${key} must be a positive whole number, got ${value}.`);
+    }
+    if (this.config.shards > this.config.batchSize) {
+      throw new Error(`shards (${this.config.shards}) must not exceed batchSize (${this.config.batchSize}): every shard needs a sequence.`);
     }
     if (!(this.config.learningRate > 0)) throw new Error(`learningRate must be positive, got ${this.config.learningRate}.`);
     const { warmupSteps, minLearningRate, learningRate } = this.config;
@@ -83,8 +119,22 @@ export class Trainer {
       throw new Error(`minLearningRate must lie between 0 and learningRate (${learningRate}), got ${minLearningRate}.`);
     }
     if (!(this.config.weightDecay >= 0)) throw new Error(`weightDecay must be 0 or more, got ${this.config.weightDecay}.`);
-    this.optimizer = new Adam(model.namedWeights(), { weightDecay: this.config.weightDecay });
+    this.workers = options.workers ?? 0;
+    if (!Number.isInteger(this.workers) || this.workers < 0) throw new Error(`workers must be a whole number >= 0, got ${this.workers}.`);
     this.sampler = new BatchSampler(trainProblems, this.config.batchSize, this.config.seed, this.config.oversample);
+
+    const { slots, total } = weightLayout(model.namedWeights());
+    const weightMemory = new SharedArrayBuffer(total * 4);
+    const values = Object.fromEntries(slots.map(({ name, offset, size }) => [name, new Float32Array(weightMemory, offset * 4, size)]));
+    this.optimizer = new Adam(model.namedWeights(), { weightDecay: this.config.weightDecay }, values);
+    const gradientMemory = new SharedArrayBuffer(this.config.shards * total * 4);
+    this.shardGradients = Array.from({ length: this.config.shards }, (_, s) => new Float32Array(gradientMemory, s * total * 4, total));
+    this.gradientSum = new Float32Array(total);
+    this.gradientByName = Object.fromEntries(slots.map(({ name, offset, size }) => [name, this.gradientSum.subarray(offset, offset + size)]));
+    if (this.workers > 0) {
+      const setup = { modelConfig: model.config, backend: tf.getBackend() as BackendName, weights: weightMemory, gradients: gradientMemory };
+      this.workerPool = new GradientWorkers(this.workers, setup);
+    }
   }
 
   learningRate(): number {
@@ -92,35 +142,62 @@ export class Trainer {
     return learningRateAt(this.step, { peak: learningRate, warmupSteps, totalSteps: steps, floor: minLearningRate });
   }
 
-  /** One step: loss and gradients on the next batch, then one Adam update. Returns the loss. */
+  /** Sets the total steps (where the cosine decay ends), e.g. to fit a time budget; saved with the config. */
+  setTotalSteps(steps: number): void {
+    if (!Number.isInteger(steps) || steps < Math.max(1, this.step)) throw new Error(`steps must be a whole number >= ${Math.max(1, this.step)} (the steps done), got ${steps}.`);
+    this.config.steps = steps;
+  }
+
+  /** Resolves once the worker threads (if any) are ready, to the milliseconds they took to start. */
+  async ready(): Promise<number> {
+    return this.workerPool ? this.workerPool.ready : 0;
+  }
+
+  /** One step in this thread: loss and gradients on the next batch, then one Adam update. */
   trainStep(): StepInfo {
     return this.trainOn(this.sampler.batchAt(this.step));
   }
 
-  /** One step on a batch of your choosing (trainStep takes the sampler's batch for this step). */
+  /** One step on a batch of your choosing, in this thread (trainStep takes the sampler's batch for this step). */
   trainOn(batch: Batch): StepInfo {
     const started = performance.now();
-    const weights = this.model.namedWeights();
-    const { value, grads } = tf.variableGrads(() => batchLoss(this.model, batch), Object.values(weights));
-    const loss = value.dataSync()[0];
-    value.dispose();
+    const shards = shardsOf(batch, this.config.shards);
+    const tokenCount = answerTokenCount(batch);
+    const losses = shards.map((shard, s) => shardGradients(this.model, shard, tokenCount, this.shardGradients[s]));
+    return this.update(losses, started);
+  }
+
+  /** One step on the worker threads if there are any (else in this thread): as trainStep, and bitwise the same. */
+  async trainStepAsync(): Promise<StepInfo> {
+    return this.trainOnAsync(this.sampler.batchAt(this.step));
+  }
+
+  /** trainOn, on the worker threads if there are any. */
+  async trainOnAsync(batch: Batch): Promise<StepInfo> {
+    if (!this.workerPool) return this.trainOn(batch);
+    await this.workerPool.ready;
+    const started = performance.now();
+    const shards = shardsOf(batch, this.config.shards);
+    this.optimizer.weightValues(); // the shared weights the workers read, refreshed from any variable assigned since the last update
+    const { losses, timings } = await this.workerPool.compute(this.step + 1, shards, answerTokenCount(batch));
+    return { ...this.update(losses, started), workers: timings };
+  }
+
+  /** Adds up the shards' losses and gradients (in shard order) and updates the weights. */
+  private update(losses: number[], started: number): StepInfo {
+    const loss = losses.reduce((sum, l) => sum + l, 0);
     const gradientMs = performance.now() - started;
-    try {
-      if (!Number.isFinite(loss)) {
-        throw new Error(
-          `Training diverged: the loss is ${loss} at step ${this.step + 1}. The weights were left as they were after step ${this.step}; ` +
-            `try a lower learning rate than ${this.config.learningRate}.`,
-        );
-      }
-      const learningRate = this.learningRate();
-      const byName: Record<string, tf.Tensor> = {};
-      for (const [name, variable] of Object.entries(weights)) byName[name] = grads[variable.name];
-      this.optimizer.apply(byName, learningRate);
-      this.step += 1;
-      return { step: this.step, loss, learningRate, gradientMs, updateMs: performance.now() - started - gradientMs };
-    } finally {
-      tf.dispose(grads);
+    if (!Number.isFinite(loss)) {
+      throw new Error(
+        `Training diverged: the loss is ${loss} at step ${this.step + 1}. The weights were left as they were after step ${this.step}; ` +
+          `try a lower learning rate than ${this.config.learningRate}.`,
+      );
     }
+    const learningRate = this.learningRate();
+    sumShards(this.shardGradients, this.gradientSum);
+    this.optimizer.apply(this.gradientByName, learningRate);
+    this.step += 1;
+    return { step: this.step, loss, learningRate, gradientMs, updateMs: performance.now() - started - gradientMs };
   }
 
   /** Model, optimizer state, step and both configs in one file, plus any `extra` metadata. */
@@ -128,26 +205,30 @@ export class Trainer {
     saveCheckpoint(path, this.model, this.optimizer, { ...extra, step: String(this.step), train: JSON.stringify(this.config) });
   }
 
-  /** A trainer that continues the run saved in `path` as if it had never stopped. */
-  static resume(path: string, trainProblems: readonly Problem[]): Trainer {
+  /** A trainer that continues the run saved in `path` as if it had never stopped (on any number of workers). */
+  static resume(path: string, trainProblems: readonly Problem[], options: TrainerOptions = {}): Trainer {
     const { model, metadata, tensors } = loadCheckpoint(path);
-    if (!metadata.train || !metadata.step) throw new Error(`Checkpoint "${path}" holds a model but no training state to resume.`);
+    if (!metadata.train || !metadata.step) {
+      model.dispose();
+      throw new Error(`Checkpoint "${path}" holds a model but no training state to resume.`);
+    }
     let trainConfig: Partial<TrainConfig>;
     try {
       trainConfig = JSON.parse(metadata.train);
     } catch (e) {
+      model.dispose();
       throw new Error(`Checkpoint "${path}" has an unreadable training config: ${(e as Error).message}`);
     }
-    const trainer = new Trainer(model, trainProblems, trainConfig);
-    assignWeights(path, trainer.optimizer.m, tensors, "adam.m.");
-    assignWeights(path, trainer.optimizer.v, tensors, "adam.v.");
-    trainer.optimizer.step = Number(metadata["adam.step"]);
+    // A checkpoint from before shards existed trained on whole batches.
+    const trainer = new Trainer(model, trainProblems, { shards: 1, ...trainConfig }, options);
+    trainer.optimizer.loadState(storedAdamState(path, model.namedWeights(), tensors, metadata));
     trainer.step = Number(metadata.step);
     return trainer;
   }
 
+  /** Frees the model's weights and stops the worker threads. */
   dispose(): void {
-    this.optimizer.dispose();
+    this.workerPool?.stop();
     this.model.dispose();
   }
 }
@@ -161,23 +242,48 @@ export interface EvalInfo extends Evaluation {
 export interface RunOptions {
   test?: readonly Problem[]; // evaluated every `evalEvery` steps and at the end
   evalEvery?: number;
-  timeBudgetSeconds?: number; // stop early when training has taken this long
-  checkpointPath?: string; // saved every `checkpointEvery` steps and at the end
+  timeBudgetSeconds?: number; // stop when training has taken this long
+  /**
+   * With a time budget, on a fresh run: measure the steps per second early (during warm-up) and set
+   * the total steps so that the cosine decay ends when the budget does. The fitted steps are saved
+   * with the config, so a resumed run follows the same schedule.
+   */
+  fitScheduleToBudget?: boolean;
+  checkpointPath?: string; // saved every `checkpointEvery` steps, at the end, and when a worker fails
   checkpointEvery?: number;
   checkpointMetadata?: Record<string, string>; // stored with every checkpoint, e.g. which operations were trained
   onStep?: (info: StepInfo) => void;
   onEval?: (info: EvalInfo) => void;
+  onScheduleFitted?: (fit: ScheduleFit) => void;
   shouldStop?: () => boolean; // e.g. set by Ctrl-C
+}
+
+export interface ScheduleFit {
+  totalSteps: number; // the schedule's new length
+  stepsPerSecond: number; // as measured
+  measuredSteps: number; // over how many steps
+}
+
+/**
+ * When the fit measures: from step `from` (after the first, slower steps) to step `at`, inside the
+ * warm-up where possible, since warm-up steps do not depend on the total.
+ */
+function fitWindow(warmupSteps: number): { from: number; at: number } {
+  const at = Math.min(50, Math.max(10, warmupSteps));
+  return { from: Math.floor(at / 5), at };
 }
 
 /** Trains until the configured steps (or the time budget) are done; returns every evaluation. */
 export async function runTraining(trainer: Trainer, options: RunOptions = {}): Promise<EvalInfo[]> {
   const { test, evalEvery = 500, timeBudgetSeconds = Infinity, checkpointPath, checkpointEvery = 500, checkpointMetadata = {} } = options;
+  const fit = options.fitScheduleToBudget && Number.isFinite(timeBudgetSeconds) && trainer.step === 0 ? fitWindow(trainer.config.warmupSteps) : undefined;
   const evaluations: EvalInfo[] = [];
+  await trainer.ready();
   const started = Date.now();
   let evalTime = 0; // evaluation does not count as training time
   let lossSum = 0;
   let lossCount = 0;
+  let fitFromSeconds = 0;
   const seconds = () => (Date.now() - started - evalTime) / 1000;
   const evaluateNow = () => {
     if (!test) return;
@@ -189,16 +295,31 @@ export async function runTraining(trainer: Trainer, options: RunOptions = {}): P
     evaluations.push(info);
     options.onEval?.(info);
   };
+  const save = () => checkpointPath && trainer.save(checkpointPath, checkpointMetadata);
   while (trainer.step < trainer.config.steps && seconds() < timeBudgetSeconds && !options.shouldStop?.()) {
-    const info = trainer.trainStep();
+    let info: StepInfo;
+    try {
+      info = await trainer.trainStepAsync();
+    } catch (error) {
+      if (!(error instanceof WorkerError) || !checkpointPath) throw error;
+      save();
+      throw new WorkerError(`${error.message} Saved step ${trainer.step} to "${checkpointPath}".`);
+    }
     lossSum += info.loss;
     lossCount += 1;
     options.onStep?.(info);
+    if (fit && trainer.step === fit.from) fitFromSeconds = seconds();
+    if (fit && trainer.step === fit.at) {
+      const stepsPerSecond = (fit.at - fit.from) / (seconds() - fitFromSeconds);
+      const totalSteps = Math.max(fit.at + 1, fit.at + Math.floor((timeBudgetSeconds - seconds()) * stepsPerSecond));
+      trainer.setTotalSteps(totalSteps);
+      options.onScheduleFitted?.({ totalSteps, stepsPerSecond, measuredSteps: fit.at - fit.from });
+    }
     if (trainer.step % evalEvery === 0) evaluateNow();
-    if (checkpointPath && trainer.step % checkpointEvery === 0) trainer.save(checkpointPath, checkpointMetadata);
+    if (trainer.step % checkpointEvery === 0) save();
     await new Promise((resolve) => setImmediate(resolve)); // lets live plots and Ctrl-C through
   }
   if (evaluations[evaluations.length - 1]?.step !== trainer.step) evaluateNow();
-  if (checkpointPath) trainer.save(checkpointPath, checkpointMetadata);
+  save();
   return evaluations;
 }

@@ -9,10 +9,11 @@ import * as path from "path";
 import * as tf from "@tensorflow/tfjs";
 import { BackendName, initBackend } from "../lib/backend";
 import { OPERATIONS, Operation, Problem, Split, allProblems, splitProblems } from "../lib/data";
-import { Transformer } from "../lib/model";
+import { defaultWorkerCount } from "../lib/gradients";
+import { ATTEND_TO, AttendTo, DEFAULT_CONFIG, Transformer } from "../lib/model";
 import { readSafetensors } from "../lib/safetensors";
 import { DEFAULT_TRAIN_CONFIG, EvalInfo, StepInfo, TrainConfig, Trainer, runTraining } from "../lib/train";
-import { UsageError, parseFlags, runMain, wholeNumber } from "./flags";
+import { FlagValues, UsageError, parseFlags, runMain, wholeNumber } from "./flags";
 
 const FLAGS = {
   ops: { kind: "string", help: `operations to learn, comma-separated (default ${OPERATIONS.join(",")})` },
@@ -25,6 +26,14 @@ const FLAGS = {
   "min-lr": { kind: "number", help: `learning rate at the end of the schedule (default ${DEFAULT_TRAIN_CONFIG.minLearningRate})` },
   oversample: { kind: "string", help: `op=count,...: how often every epoch shows each problem of an operation (default ${formatRepeats(DEFAULT_TRAIN_CONFIG.oversample) || "none"})` },
   "weight-decay": { kind: "number", help: `AdamW weight decay of the weight matrices (default ${DEFAULT_TRAIN_CONFIG.weightDecay})` },
+  shards: { kind: "number", help: `parts each batch is cut into, their gradients summed in order (default ${DEFAULT_TRAIN_CONFIG.shards})` },
+  heads: { kind: "number", help: `attention heads (default ${DEFAULT_CONFIG.numHeads})` },
+  layers: { kind: "number", help: `transformer blocks (default ${DEFAULT_CONFIG.numLayers})` },
+  "d-model": { kind: "number", help: `model width D (default ${DEFAULT_CONFIG.dModel})` },
+  "attend-to": { kind: "string", help: `${ATTEND_TO.join(", ")}: which positions a token attends to (default ${DEFAULT_CONFIG.attendTo})` },
+  "no-residual": { kind: "switch", help: "blocks without residual connections" },
+  norm: { kind: "string", help: `pre or post: where the layer norms sit (default ${DEFAULT_CONFIG.norm})` },
+  workers: { kind: "number", help: "worker threads that compute the gradients; 0 = this thread (default: one per core, at most one per shard)" },
   "eval-every": { kind: "number", help: "steps between evaluations on the held-out problems (default 250)" },
   json: { kind: "switch", help: "print one JSON line per evaluation instead of a progress bar" },
   out: { kind: "string", help: "checkpoint file, saved every 500 steps, at the end and on Ctrl-C (default checkpoints/calculator.safetensors, or the --resume file)" },
@@ -34,7 +43,8 @@ const FLAGS = {
 
 const USAGE = "Usage: npm run train -- [--ops plus,minus,times,divided] [--steps N] [--time-budget S] [--seed K] [--json] [--out file] [--resume file]";
 const DEFAULT_OUT = "checkpoints/calculator.safetensors";
-const RECIPE_FLAGS = ["steps", "seed", "batch", "lr", "warmup", "min-lr", "oversample", "weight-decay"] as const; // saved in a checkpoint
+const RECIPE_FLAGS = ["steps", "seed", "batch", "lr", "warmup", "min-lr", "oversample", "weight-decay", "shards"] as const; // saved in a checkpoint
+const MODEL_FLAGS = ["heads", "layers", "d-model", "attend-to", "no-residual", "norm"] as const; // so is the model
 
 function parseOperations(text: string): Operation[] {
   const ops = text.split(",").map((op) => op.trim());
@@ -65,6 +75,18 @@ function splitFor(ops: readonly Operation[], seed: number): Split {
   return { train: train.filter(chosen), test: test.filter(chosen) };
 }
 
+/** The model the flags ask for; makeConfig names any bad value. */
+function modelFrom(flags: FlagValues<typeof FLAGS>, seed: number): Transformer {
+  const norm = flags.norm ?? DEFAULT_CONFIG.norm;
+  if (norm !== "pre" && norm !== "post") throw new UsageError(`--norm must be "pre" or "post", got "${norm}".`);
+  const attendTo = (flags["attend-to"] ?? DEFAULT_CONFIG.attendTo) as AttendTo;
+  if (!ATTEND_TO.includes(attendTo)) throw new UsageError(`--attend-to must be ${ATTEND_TO.join(", ")}, got "${attendTo}".`);
+  const numHeads = wholeNumber("heads", flags.heads ?? DEFAULT_CONFIG.numHeads);
+  const dModel = wholeNumber("d-model", flags["d-model"] ?? DEFAULT_CONFIG.dModel);
+  if (dModel % numHeads !== 0) throw new UsageError(`--heads ${numHeads} must divide --d-model ${dModel}.`);
+  return new Transformer({ seed, numHeads, dModel, numLayers: wholeNumber("layers", flags.layers ?? DEFAULT_CONFIG.numLayers), attendTo, norm, residual: !flags["no-residual"] });
+}
+
 const percent = (x: number | undefined) => (x === undefined ? "-" : `${(100 * x).toFixed(1)}%`);
 const clock = (seconds: number) => `${Math.floor(seconds / 60)}:${String(Math.floor(seconds % 60)).padStart(2, "0")}`;
 
@@ -73,16 +95,17 @@ class ProgressBar {
   private lastDrawn = 0;
   private accuracy: number | undefined;
 
-  constructor(private readonly totalSteps: number, private readonly timeBudget: number, private readonly started: number) {}
+  constructor(private readonly trainer: Trainer, private readonly timeBudget: number, private readonly started: number) {}
 
   step(info: StepInfo, trainingSeconds: number): void {
-    if (Date.now() - this.lastDrawn < 100 && info.step < this.totalSteps) return;
+    const totalSteps = this.trainer.config.steps; // may be fitted to the time budget during the run
+    if (Date.now() - this.lastDrawn < 100 && info.step < totalSteps) return;
     this.lastDrawn = Date.now();
     const secondsPerStep = trainingSeconds / Math.max(1, info.step - this.started);
-    const left = Math.min((this.totalSteps - info.step) * secondsPerStep, this.timeBudget - trainingSeconds);
-    const done = Math.round((20 * info.step) / this.totalSteps);
+    const left = Math.min((totalSteps - info.step) * secondsPerStep, this.timeBudget - trainingSeconds);
+    const done = Math.min(20, Math.round((20 * info.step) / totalSteps));
     const bar = `[${"#".repeat(done)}${"-".repeat(20 - done)}]`;
-    process.stdout.write(`\r${bar} step ${info.step}/${this.totalSteps}  loss ${info.loss.toFixed(3)}  held-out ${percent(this.accuracy)}  ${(1 / secondsPerStep).toFixed(1)} steps/s  ${clock(Math.max(0, left))} left \x1b[K`);
+    process.stdout.write(`\r${bar} step ${info.step}/${totalSteps}  loss ${info.loss.toFixed(3)}  held-out ${percent(this.accuracy)}  ${(1 / secondsPerStep).toFixed(1)} steps/s  ${clock(Math.max(0, left))} left \x1b[K`);
   }
 
   /** Prints the evaluation on its own line; the bar continues below it. */
@@ -114,7 +137,7 @@ runMain(async () => {
     throw new UsageError(`--backend must be "wasm" or "cpu", got "${flags.backend}".`);
   }
   const resume = flags.resume;
-  const conflicting = RECIPE_FLAGS.filter((name) => flags[name] !== undefined);
+  const conflicting = [...RECIPE_FLAGS, ...MODEL_FLAGS].filter((name) => flags[name] !== undefined);
   if (resume !== undefined && conflicting.length > 0) {
     throw new UsageError(`--${conflicting[0]} cannot be combined with --resume: a resumed run keeps the settings saved in "${resume}".`);
   }
@@ -123,6 +146,10 @@ runMain(async () => {
   if (!(timeBudget > 0)) throw new UsageError(`--time-budget must be a positive number of seconds, got ${timeBudget}.`);
   const out = flags.out ?? resume ?? DEFAULT_OUT;
   let ops = parseOperations(flags.ops ?? OPERATIONS.join(","));
+
+  const shards = flags.shards ?? DEFAULT_TRAIN_CONFIG.shards;
+  const workers = wholeNumber("workers", flags.workers ?? defaultWorkerCount(shards), 0);
+  const fitSchedule = Number.isFinite(timeBudget) && flags.steps === undefined && resume === undefined;
 
   let trainer: Trainer;
   let split: Split;
@@ -137,7 +164,7 @@ runMain(async () => {
     }
     ops = savedOps;
     split = splitFor(ops, (JSON.parse(metadata.train) as TrainConfig).seed);
-    trainer = Trainer.resume(resume, split.train);
+    trainer = Trainer.resume(resume, split.train, { workers });
   } else {
     const seed = wholeNumber("seed", flags.seed ?? 0, 0);
     const config: Partial<TrainConfig> = { seed };
@@ -148,17 +175,20 @@ runMain(async () => {
     if (flags["min-lr"] !== undefined) config.minLearningRate = flags["min-lr"];
     if (flags.oversample !== undefined) config.oversample = parseRepeats(flags.oversample);
     if (flags["weight-decay"] !== undefined) config.weightDecay = flags["weight-decay"];
+    if (flags.shards !== undefined) config.shards = wholeNumber("shards", flags.shards);
     if (!(config.learningRate === undefined || config.learningRate > 0)) throw new UsageError(`--lr must be positive, got ${config.learningRate}.`);
     split = splitFor(ops, seed);
-    trainer = new Trainer(new Transformer({ seed }), split.train, config);
+    trainer = new Trainer(modelFrom(flags, seed), split.train, config, { workers });
   }
   fs.mkdirSync(path.dirname(path.resolve(out)), { recursive: true });
 
-  const { steps, batchSize, learningRate } = trainer.config;
+  const { batchSize, learningRate } = trainer.config;
   const startStep = trainer.step;
+  const startupMs = await trainer.ready();
   if (!flags.json) {
+    const where = workers === 0 ? "in this thread" : `on ${workers} worker threads (started in ${(startupMs / 1000).toFixed(1)} s)`;
     console.log(`${resume ? `resuming "${resume}" at step ${startStep}` : "training"}: ${ops.join(", ")}; ${split.train.length} training and ${split.test.length} held-out problems`);
-    console.log(`${trainer.model.numParameters()} parameters; ${steps} steps of ${batchSize}, peak learning rate ${learningRate}; backend ${tf.getBackend()}; checkpoint ${out}`);
+    console.log(`${trainer.model.numParameters()} parameters; ${fitSchedule ? "steps fitted to the time budget" : `${trainer.config.steps} steps`} of ${batchSize}, peak learning rate ${learningRate}; backend ${tf.getBackend()} ${where}; checkpoint ${out}`);
   }
 
   let stopRequested = false;
@@ -168,13 +198,17 @@ runMain(async () => {
     if (!flags.json) process.stdout.write(`\nstopping after this step; saving ${out} (Ctrl-C again to quit without saving)\n`);
   });
 
-  const bar = !flags.json && process.stdout.isTTY ? new ProgressBar(steps, timeBudget, startStep) : undefined;
+  const bar = !flags.json && process.stdout.isTTY ? new ProgressBar(trainer, timeBudget, startStep) : undefined;
   const started = Date.now();
   let evalSeconds = 0; // so the bar's time left counts training only, as runTraining does
   const evaluations = await runTraining(trainer, {
     test: split.test,
     evalEvery,
     timeBudgetSeconds: timeBudget,
+    fitScheduleToBudget: fitSchedule,
+    onScheduleFitted: ({ totalSteps, stepsPerSecond }) => {
+      if (!flags.json) console.log(`${stepsPerSecond.toFixed(1)} steps/s measured: the schedule is set to ${totalSteps} steps so that it ends with the ${timeBudget} s budget`);
+    },
     checkpointPath: out,
     checkpointMetadata: { ops: ops.join(",") },
     shouldStop: () => stopRequested,
@@ -185,7 +219,7 @@ runMain(async () => {
         const { step, seconds, loss, accuracy, perOp } = info;
         const { numTensors, numBytes } = tf.memory();
         const memory = { numTensors, tensorMB: Number((numBytes / 2 ** 20).toFixed(2)), rssMB: Math.round(process.memoryUsage().rss / 2 ** 20), peakRssMB: Math.round(process.resourceUsage().maxRSS / 1024) };
-        console.log(JSON.stringify({ step, seconds: Number(seconds.toFixed(2)), loss, testAccuracy: accuracy, perOp, ...memory }));
+        console.log(JSON.stringify({ step, seconds: Number(seconds.toFixed(2)), loss, testAccuracy: accuracy, perOp, totalSteps: trainer.config.steps, workers, ...memory }));
       } else if (bar) {
         bar.evaluation(evalLine(info), info.accuracy);
       } else {
@@ -195,7 +229,7 @@ runMain(async () => {
   });
   const final = evaluations[evaluations.length - 1];
   if (!flags.json) {
-    const why = stopRequested ? "stopped by Ctrl-C" : trainer.step >= steps ? "all steps done" : "time budget used";
+    const why = stopRequested ? "stopped by Ctrl-C" : trainer.step >= trainer.config.steps ? "all steps done" : "time budget used";
     console.log(`${why} at step ${trainer.step}; held-out exact match ${percent(final?.accuracy)}; saved ${out}`);
     console.log(milestonesLine(evaluations));
   }

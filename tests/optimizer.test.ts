@@ -17,7 +17,6 @@ describe("Adam", () => {
     const expected = start.map((x, i) => x - 0.01 * Math.sign(grad[i]));
     expectAllClose(take(w), expected, 1e-6);
     expect(adam.step).toBe(1);
-    adam.dispose();
     g.dispose();
   });
 
@@ -38,10 +37,9 @@ describe("Adam", () => {
       gTensor.dispose();
     });
     expectAllClose(w.dataSync(), weights, 1e-5);
-    expectAllClose(adam.m.w.dataSync(), m, 1e-6);
-    expectAllClose(adam.v.w.dataSync(), v, 1e-6);
+    expectAllClose(adam.state().m.w, m, 1e-6);
+    expectAllClose(adam.state().v.w, v, 1e-6);
     expect(adam.step).toBe(2);
-    adam.dispose();
     w.dispose();
   });
 
@@ -52,7 +50,6 @@ describe("Adam", () => {
     const g = tf.ones([2]);
     expect(() => adam.apply({ first: g }, 0.1)).toThrow(/"second"/);
     tf.dispose([a, b, g]);
-    adam.dispose();
   });
 
   it("keeps no tensors behind from an update", () => {
@@ -62,7 +59,6 @@ describe("Adam", () => {
     adam.apply({ w: g }, 0.1); // warm-up
     expect(tensorsLeftBy(() => adam.apply({ w: g }, 0.1))).toBe(0);
     tf.dispose([w, g]);
-    adam.dispose();
   });
 
   it("with weightDecay, shrinks matrices by lr * weightDecay each step and leaves vectors alone", () => {
@@ -73,7 +69,6 @@ describe("Adam", () => {
     expectAllClose(matrix.dataSync(), [1.9, 1.9, 1.9, 1.9], 1e-6);
     expectAllClose(vector.dataSync(), [2, 2, 2], 1e-6);
     tf.dispose([matrix, vector, gm, gv]);
-    adam.dispose();
   });
 
   it("names a gradient whose shape differs from its weight, and updates nothing", () => {
@@ -84,15 +79,42 @@ describe("Adam", () => {
     expect(adam.step).toBe(0);
     expect(Array.from(a.dataSync())).toEqual([1, 1, 1, 1, 1, 1]);
     tf.dispose([a, b, ga, gb]);
-    adam.dispose();
   });
 
-  it("frees its state when disposed", () => {
-    // lib/optimizer.ts creates m and v as tf.variable(tf.zerosLike(w), false) outside tf.tidy:
-    // the zerosLike tensors are never disposed, two per weight.
+  it("holds its state in plain arrays: creating one leaves no tensors", () => {
     const w = tf.variable(tf.ones([4]));
-    expect(tensorsLeftBy(() => new Adam({ w }).dispose())).toBe(0);
+    expect(tensorsLeftBy(() => new Adam({ w }))).toBe(0);
     w.dispose();
+  });
+
+  it("state() is a copy, and loadState() continues exactly where the saved Adam was", () => {
+    const w = tf.variable(tf.tensor1d(start));
+    const adam = new Adam({ w });
+    const [g1, g2] = [tf.tensor1d(grad), tf.tensor1d(grad.map((x) => 0.5 - x))];
+    adam.apply({ w: g1 }, 0.01);
+    const [saved, afterOne] = [adam.state(), Array.from(w.dataSync())];
+    adam.apply({ w: g2 }, 0.01);
+    expect(saved.step).toBe(1);
+    expect(Array.from(saved.m.w)).not.toEqual(Array.from(adam.state().m.w)); // the copy did not move on
+
+    const w2 = tf.variable(tf.tensor1d(afterOne));
+    const restarted = new Adam({ w: w2 });
+    restarted.loadState(saved);
+    restarted.apply({ w: g2 }, 0.01);
+    expect(restarted.step).toBe(2);
+    expect(Array.from(w2.dataSync())).toEqual(Array.from(w.dataSync()));
+    expect(() => restarted.loadState({ ...saved, m: {} })).toThrow(/no m for weight "w"/);
+    expect(() => restarted.loadState({ ...saved, v: { w: new Float32Array(2) } })).toThrow(/v for "w" holds 2 numbers.*5/);
+    tf.dispose([w, w2, g1, g2]);
+  });
+
+  it("takes gradients as Float32Arrays as well as tensors, with the same result", () => {
+    const [a, b] = [tf.variable(tf.tensor1d(start)), tf.variable(tf.tensor1d(start))];
+    const g = tf.tensor1d(grad);
+    new Adam({ a }).apply({ a: g }, 0.01);
+    new Adam({ b }).apply({ b: Float32Array.from(grad) }, 0.01);
+    expect(Array.from(b.dataSync())).toEqual(Array.from(a.dataSync()));
+    tf.dispose([a, b, g]);
   });
 });
 

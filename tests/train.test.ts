@@ -7,7 +7,7 @@ import { saveCheckpoint } from "../lib/checkpoint";
 import { readSafetensors } from "../lib/safetensors";
 import { allProblems, makeBatch, splitProblems } from "../lib/data";
 import { ModelConfig, Transformer } from "../lib/model";
-import { StepInfo, TrainConfig, Trainer, batchLoss, maskedCrossEntropy, runTraining } from "../lib/train";
+import { ScheduleFit, StepInfo, TrainConfig, Trainer, batchLoss, maskedCrossEntropy, runTraining } from "../lib/train";
 import { VOCAB_SIZE } from "../lib/vocab";
 import { maxAbsDiff, softmax, take, tensorsLeftBy, useBackend } from "./helpers";
 
@@ -94,7 +94,7 @@ describe("Trainer", () => {
     const straightWeights = straight.model.namedWeights();
     for (const [name, w] of Object.entries(resumed.model.namedWeights())) {
       expect(maxAbsDiff(w.dataSync(), straightWeights[name].dataSync()), name).toBeLessThan(1e-6);
-      expect(maxAbsDiff(resumed.optimizer.v[name].dataSync(), straight.optimizer.v[name].dataSync()), `adam.v.${name}`).toBeLessThan(1e-6);
+      expect(maxAbsDiff(resumed.optimizer.state().v[name], straight.optimizer.state().v[name]), `adam.v.${name}`).toBeLessThan(1e-6);
     }
     straight.dispose();
     resumed.dispose();
@@ -224,6 +224,38 @@ describe("runTraining", () => {
     const { metadata } = readSafetensors(p);
     expect(metadata.ops).toBe("plus");
     expect(metadata.step).toBe("2");
+    trainer.dispose();
+  });
+
+  it("fits the schedule to a time budget: the total steps follow the measured speed, are saved, and the run ends with them", async () => {
+    const trainer = new Trainer(new Transformer(TINY), TRAIN, { ...QUICK, steps: 100_000, warmupSteps: 20 });
+    const p = path.join(dir, "fitted.safetensors");
+    const fits: ScheduleFit[] = [];
+    const started = Date.now();
+    await runTraining(trainer, { timeBudgetSeconds: 8, fitScheduleToBudget: true, checkpointPath: p, onScheduleFitted: (fit) => fits.push(fit) });
+    expect(fits).toHaveLength(1);
+    const [{ totalSteps, stepsPerSecond, measuredSteps }] = fits;
+    expect(measuredSteps).toBe(16); // steps 4 to 20, inside the warm-up
+    expect(totalSteps).toBeGreaterThan(20);
+    expect(totalSteps).toBeLessThan(100_000);
+    expect(Math.abs(totalSteps - 8 * stepsPerSecond)).toBeLessThan(0.5 * totalSteps); // about the steps 8 s hold
+    expect(trainer.config.steps).toBe(totalSteps);
+    expect(trainer.step).toBeLessThanOrEqual(totalSteps);
+    expect((Date.now() - started) / 1000).toBeLessThan(60);
+    expect(JSON.parse(readSafetensors(p).metadata.train).steps).toBe(totalSteps); // a resumed run keeps the fitted schedule
+    trainer.dispose();
+  });
+
+  it("does not refit a resumed run or one without a budget", async () => {
+    const trainer = new Trainer(new Transformer(TINY), TRAIN, { ...QUICK, steps: 30 });
+    let fitted = false;
+    await runTraining(trainer, { fitScheduleToBudget: true, onScheduleFitted: () => (fitted = true) });
+    expect(fitted).toBe(false);
+    trainer.setTotalSteps(40);
+    await runTraining(trainer, { fitScheduleToBudget: true, timeBudgetSeconds: 60, onScheduleFitted: () => (fitted = true) });
+    expect(fitted).toBe(false); // it did not start at step 0
+    expect(trainer.step).toBe(40);
+    expect(() => trainer.setTotalSteps(39)).toThrow(/steps must be a whole number >= 40.*39/);
     trainer.dispose();
   });
 

@@ -1,0 +1,47 @@
+// What a training worker thread runs (started by GradientWorkers in lib/gradients.ts): its own
+// tfjs backend and copy of the model; for each job it loads the shared weights and writes the
+// gradients of its shards into shared memory.
+import * as v8 from "v8";
+import * as tf from "@tensorflow/tfjs";
+import { parentPort } from "worker_threads";
+import { initBackend } from "./backend";
+import { WorkerJob, WorkerReply, WorkerSetup, weightLayout } from "./gradients";
+import { Transformer } from "./model";
+import { threadData } from "./threads";
+import { shardGradients } from "./train";
+
+const send = (reply: WorkerReply) => parentPort!.postMessage(reply);
+
+async function main(): Promise<void> {
+  const setup = threadData<WorkerSetup>();
+  await initBackend(setup.backend);
+  const model = new Transformer(setup.modelConfig);
+  const variables = Object.values(model.namedWeights());
+  const { slots, total } = weightLayout(model.namedWeights());
+  const weights = new Float32Array(setup.weights);
+  const shardCount = setup.gradients.byteLength / 4 / total;
+  const gradients = Array.from({ length: shardCount }, (_, s) => new Float32Array(setup.gradients, s * total * 4, total));
+
+  parentPort!.on("message", (job: WorkerJob) => {
+    try {
+      const started = performance.now();
+      slots.forEach(({ shape, offset, size }, i) => {
+        tf.tidy(() => variables[i].assign(tf.tensor(weights.slice(offset, offset + size), shape)));
+      });
+      const loaded = performance.now();
+      const losses = job.shards.map(({ index, batch }) => shardGradients(model, batch, job.tokenCount, gradients[index]));
+      const timing = {
+        loadMs: loaded - started,
+        gradientMs: performance.now() - loaded,
+        numTensors: tf.memory().numTensors,
+        heapMB: v8.getHeapStatistics().used_heap_size / 2 ** 20,
+      };
+      send({ type: "done", losses, timing });
+    } catch (error) {
+      send({ type: "error", message: (error as Error).message });
+    }
+  });
+  send({ type: "ready" });
+}
+
+main().catch((error) => send({ type: "error", message: (error as Error).message }));

@@ -2,12 +2,15 @@
 // so that each part of the transformer shows what it buys: attention, the causal mask, heads,
 // layers, residual connections and where the norm sits. Notebook 7 runs the ladder.
 import * as tf from "@tensorflow/tfjs";
+import { Worker } from "worker_threads";
+import { BackendName } from "./backend";
 import { OPERATIONS, Operation, Problem, allProblems, makeBatch, promptIds, splitProblems } from "./data";
 import { Evaluation, evaluate } from "./generate";
 import { ModelConfig, Transformer, makeConfig } from "./model";
 import { Figure, lineChart, matrixHeatmap } from "./plot";
 import { StoredTensor } from "./safetensors";
 import { END_ID } from "./vocab";
+import { startThread } from "./threads";
 import { DEFAULT_TRAIN_CONFIG, TrainConfig, Trainer, runTraining } from "./train";
 
 export interface Variant {
@@ -36,10 +39,17 @@ export const VARIANTS = {
 /** Every variant, the course model first. */
 export const LADDER: readonly Variant[] = Object.values(VARIANTS);
 
+/**
+ * Notebook 6's recipe, with each batch in one piece: a variant trains in one thread, where cutting
+ * batches into shards (for worker threads that share one run) only costs time.
+ * `npm run train -- --shards 1 --workers 0` trains the same way.
+ */
+export const LADDER_TRAIN_CONFIG: TrainConfig = { ...DEFAULT_TRAIN_CONFIG, shards: 1 };
+
 export interface LadderSettings {
   steps: number; // training steps per variant (times its stepsFactor); the learning-rate schedule ends there
   seed: number; // initial weights, held-out split and batch order, the same for every variant
-  train?: Partial<TrainConfig>; // anything else that differs from lib's DEFAULT_TRAIN_CONFIG
+  train?: Partial<TrainConfig>; // anything else that differs from LADDER_TRAIN_CONFIG
 }
 
 /** What one variant's run left: plain data, so that it can come back from a worker thread. */
@@ -171,7 +181,7 @@ export async function trainVariant(variant: Variant, settings: LadderSettings, o
   const { train, test } = ladderSplit(settings.seed);
   const steps = stepsOf(variant, settings);
   const model = new Transformer({ ...variant.model, seed: settings.seed });
-  const trainer = new Trainer(model, train, { ...DEFAULT_TRAIN_CONFIG, ...settings.train, steps, seed: settings.seed });
+  const trainer = new Trainer(model, train, { ...LADDER_TRAIN_CONFIG, ...settings.train, steps, seed: settings.seed });
   try {
     const losses: number[] = [];
     let reported = 0;
@@ -203,23 +213,107 @@ export async function trainVariant(variant: Variant, settings: LadderSettings, o
   }
 }
 
+/** What runLadder sends a ladder thread (lib/ladder-thread.ts), and what it answers. */
+export interface LadderJob {
+  variant: Variant;
+  settings: LadderSettings;
+}
+export type LadderReply =
+  | { type: "ready" }
+  | { type: "progress"; progress: Progress }
+  | { type: "result"; result: VariantResult }
+  | { type: "error"; message: string };
+
+/** Worker threads, each with its own tfjs backend, that train one variant at a time (lib/ladder-thread.ts). */
+export class LadderThreads {
+  private readonly idle: Worker[];
+
+  private constructor(private readonly threads: Worker[]) {
+    this.idle = threads.slice();
+  }
+
+  /** Starts `count` threads on this thread's tfjs backend and waits until each is ready. */
+  static async start(count: number): Promise<LadderThreads> {
+    const backend = tf.getBackend() as BackendName;
+    const threads = Array.from({ length: count }, () => startThread("ladder-thread.ts", { backend }));
+    const ready = (thread: Worker, i: number) => new Promise<void>((resolve, reject) => {
+      thread.once("message", (reply: LadderReply) =>
+        reply.type === "ready" ? resolve() : reject(new Error(`Ladder thread ${i + 1} did not start: ${reply.type === "error" ? reply.message : reply.type}`)));
+      thread.once("error", (error) => reject(new Error(`Ladder thread ${i + 1} did not start: ${error.message}`)));
+    });
+    try {
+      await Promise.all(threads.map(ready));
+    } catch (error) {
+      await Promise.all(threads.map((thread) => thread.terminate()));
+      throw error;
+    }
+    return new LadderThreads(threads);
+  }
+
+  /** Trains the variant on an idle thread; call it at most as often at once as there are threads. */
+  readonly runVariant: VariantRunner = (variant, settings, onProgress) => {
+    const thread = this.idle.pop();
+    if (!thread) return Promise.reject(new Error(`All ${this.threads.length} ladder threads are busy; run at most that many variants at once.`));
+    return new Promise((resolve, reject) => {
+      const settle = (outcome: { result: VariantResult } | { error: Error; threadUsable: boolean }) => {
+        thread.off("message", onMessage);
+        thread.off("error", onError);
+        thread.off("exit", onExit);
+        if ("result" in outcome || outcome.threadUsable) this.idle.push(thread);
+        if ("result" in outcome) resolve(outcome.result);
+        else reject(outcome.error);
+      };
+      const onMessage = (reply: LadderReply) => {
+        if (reply.type === "progress") onProgress?.(reply.progress);
+        else if (reply.type === "result") settle({ result: reply.result });
+        else if (reply.type === "error") settle({ error: new Error(`Variant "${variant.name}" failed on its thread: ${reply.message}`), threadUsable: true });
+      };
+      const onError = (error: Error) => settle({ error: new Error(`Variant "${variant.name}": its thread threw ${error.message}`), threadUsable: false });
+      const onExit = (code: number) => settle({ error: new Error(`Variant "${variant.name}": its thread stopped (exit code ${code}) before the variant was trained.`), threadUsable: false });
+      thread.on("message", onMessage);
+      thread.on("error", onError);
+      thread.on("exit", onExit);
+      thread.postMessage({ variant, settings } satisfies LadderJob);
+    });
+  };
+
+  async close(): Promise<void> {
+    await Promise.all(this.threads.map((thread) => thread.terminate()));
+  }
+}
+
 export interface LadderOptions {
-  parallel?: number; // variants trained at the same time (default 1)
+  threads?: number; // worker threads, each training one variant at a time; 0 (the default): one after another in this thread
+  parallel?: number; // with runVariant: variants run at the same time (default 1)
   runVariant?: VariantRunner; // where a variant trains (default: trainVariant, in this thread)
   onProgress?: (progress: Progress) => void;
   onResult?: (result: VariantResult) => void; // as each variant finishes
 }
 
 /**
- * Trains every variant and returns the results in the order given. With `parallel` > 1 that many
- * run at once (each needs a runner of its own thread to gain anything), the longest first.
+ * Trains every variant and returns the results in the order given. With `threads` (or a runner
+ * and `parallel`) that many run at once, the longest first.
  */
 export async function runLadder(variants: readonly Variant[], settings: LadderSettings, options: LadderOptions = {}): Promise<VariantResult[]> {
   checkSettings(settings);
   checkVariants(variants);
-  const { parallel = 1, runVariant = trainVariant } = options;
+  const { threads = 0 } = options;
+  if (!Number.isInteger(threads) || threads < 0) throw new Error(`threads must be a whole number >= 0 (0 trains in this thread), got ${threads}.`);
+  if (threads === 0) return runQueue(variants, settings, options.parallel ?? 1, options.runVariant ?? trainVariant, options);
+  const pool = await LadderThreads.start(Math.min(threads, variants.length));
+  try {
+    return await runQueue(variants, settings, Math.min(threads, variants.length), pool.runVariant, options);
+  } finally {
+    await pool.close();
+  }
+}
+
+async function runQueue(variants: readonly Variant[], settings: LadderSettings, parallel: number, runVariant: VariantRunner, options: LadderOptions): Promise<VariantResult[]> {
   if (!Number.isInteger(parallel) || parallel < 1) throw new Error(`parallel must be a whole number >= 1, got ${parallel}.`);
-  const cost = (v: Variant) => stepsOf(v, settings) * makeConfig(v.model).numLayers * makeConfig(v.model).dModel;
+  const cost = (v: Variant) => { // about proportional to training time: width plus a fixed cost per layer
+    const { numLayers, dModel } = makeConfig(v.model);
+    return stepsOf(v, settings) * numLayers * (dModel + 32);
+  };
   const queue = variants.map((_, i) => i).sort((i, j) => cost(variants[j]) - cost(variants[i])); // longest first
   const results = new Array<VariantResult>(variants.length);
   const lane = async () => {

@@ -223,3 +223,29 @@ describe("table and figures", () => {
     expect(b.y).toEqual([1, 2, 3, 4, 5, 6, 7]);
   });
 });
+
+describe("runLadder on worker threads", () => {
+  const variants: Variant[] = [
+    { name: "causal", change: "", model: TINY },
+    { name: "open", change: "", model: { ...TINY, attendTo: "all" }, stepsFactor: 2 },
+  ];
+
+  it("gives the same results as training in this thread, with progress from the threads", async () => {
+    const progress: Progress[] = [];
+    const onThreads = await runLadder(variants, QUICK, { threads: 2, onProgress: (p) => progress.push(p) });
+    const here = await runLadder(variants, QUICK);
+    expect(onThreads.map((r) => r.variant.name)).toEqual(["causal", "open"]);
+    expect(onThreads.map((r) => r.losses)).toEqual(here.map((r) => r.losses));
+    expect(onThreads.map((r) => r.heldOut)).toEqual(here.map((r) => r.heldOut));
+    expect(progress.filter((p) => p.variant === "open").flatMap((p) => p.losses)).toEqual(here[1].losses);
+    const model = modelOf(onThreads[1]); // the weights came back whole
+    expect(evaluateUnpadded(model, SOME).answers).toEqual(SOME.map((p) => here[1].heldOut.answers[TEST.indexOf(p)]));
+    model.dispose();
+  });
+
+  it("names the variant when it fails on its thread, and checks the thread count", async () => {
+    await expect(runLadder(variants.slice(0, 1), { ...QUICK, train: { learningRate: -1 } }, { threads: 1 }))
+      .rejects.toThrow('Variant "causal" failed on its thread: learningRate must be positive, got -1.');
+    await expect(runLadder(variants, QUICK, { threads: -1 })).rejects.toThrow("threads must be a whole number >= 0 (0 trains in this thread), got -1.");
+  });
+});

@@ -20,7 +20,7 @@ export interface Variant {
   stepsFactor?: number; // trains for this many times the ladder's steps (default 1)
 }
 
-/** The course model and one change at a time; the narrow pairs ask whether heads matter once each head is thin. */
+/** The course model and one change at a time; the narrow pair asks whether heads matter once each head is thin. */
 export const VARIANTS = {
   course: { name: "course model", change: "D 64, 4 heads, 2 layers, pre-norm, causal mask", model: {} },
   noAttention: { name: "no attention", change: 'each position sees only itself (attendTo "self")', model: { attendTo: "self" } },
@@ -30,8 +30,6 @@ export const VARIANTS = {
   oneLayerLonger: { name: "1 layer, 2x steps", change: "one block, trained for twice the steps", model: { numLayers: 1 }, stepsFactor: 2 },
   noResidual: { name: "no residual", change: "each part replaces x instead of adding to it (residual false)", model: { residual: false } },
   postNorm: { name: "post-norm", change: 'norm after each sum, as in the original Transformer (norm "post")', model: { norm: "post" } },
-  d32FourHeads: { name: "D 32, 4 heads", change: "half as wide: 4 heads of Dh 8", model: { dModel: 32 } },
-  d32OneHead: { name: "D 32, 1 head", change: "half as wide: 1 head of Dh 32", model: { dModel: 32, numHeads: 1 } },
   d16FourHeads: { name: "D 16, 4 heads", change: "a quarter as wide: 4 heads of Dh 4", model: { dModel: 16 } },
   d16OneHead: { name: "D 16, 1 head", change: "a quarter as wide: 1 head of Dh 16", model: { dModel: 16, numHeads: 1 } },
 } satisfies Record<string, Variant>;

@@ -58,7 +58,7 @@ export interface VariantResult {
   steps: number;
   seconds: number; // training time, evaluation not included
   losses: number[]; // training loss (answer tokens and [END]) at every step, 4 significant digits
-  finalLoss: number; // mean training loss over the last tenth of the steps
+  finalLoss: number; // mean training loss over the last tenth of the steps (unrounded)
   heldOut: Evaluation; // greedy exact match on the held-out problems
   weights: Record<string, StoredTensor>; // the trained weights, for modelOf()
 }
@@ -181,7 +181,9 @@ export async function trainVariant(variant: Variant, settings: LadderSettings, o
   const model = new Transformer({ ...variant.model, seed: settings.seed });
   const trainer = new Trainer(model, train, { ...LADDER_TRAIN_CONFIG, ...settings.train, steps, seed: settings.seed });
   try {
-    const losses: number[] = [];
+    const losses: number[] = []; // rounded, to keep results and figures small
+    const lastLosses: number[] = []; // exact, over the last tenth of the steps
+    const lastTenth = Math.max(1, Math.round(steps / 10));
     let reported = 0;
     const report = () => {
       onProgress?.({ variant: variant.name, step: trainer.step, steps, losses: losses.slice(reported) });
@@ -191,6 +193,7 @@ export async function trainVariant(variant: Variant, settings: LadderSettings, o
     await runTraining(trainer, {
       onStep: ({ loss, step }) => {
         losses.push(Number(loss.toPrecision(4)));
+        if (step > steps - lastTenth) lastLosses.push(loss);
         if (step % PROGRESS_EVERY === 0 || step === steps) report();
       },
     });
@@ -202,7 +205,7 @@ export async function trainVariant(variant: Variant, settings: LadderSettings, o
       steps: trainer.step,
       seconds,
       losses,
-      finalLoss: mean(losses.slice(-Math.max(1, Math.round(steps / 10)))),
+      finalLoss: mean(lastLosses), // as `npm run train -- --eval-every <steps / 10>` reports it at the end
       heldOut: evaluateUnpadded(model, test),
       weights: storedWeights(model),
     };
@@ -344,12 +347,14 @@ export function ladderTableRows(results: readonly VariantResult[]): string[][] {
 }
 
 /** Held-out exact match, one row per variant (top-down in ladder order), one column per operation and overall. */
-export function ladderFigure(results: readonly VariantResult[], title = "Held-out exact match of each variant (1 = every answer right)"): Figure {
+export function ladderFigure(results: readonly VariantResult[], title = "Held-out exact match"): Figure {
   const columns = [...OPERATIONS, "all"];
   const matrix = results.map((r) => [...OPERATIONS.map((op) => r.heldOut.perOp[op] ?? NaN), r.heldOut.accuracy]);
-  return matrixHeatmap(matrix, results.map((r) => r.variant.name), columns, {
+  const fig = matrixHeatmap(matrix, results.map((r) => r.variant.name), columns, {
     title, rowTitle: "variant", colTitle: "held-out problems", valueName: "exact match", zmin: 0, zmax: 1, showValues: true,
   });
+  const coloraxis = fig.layout.coloraxis!;
+  return { ...fig, layout: { ...fig.layout, coloraxis: { ...coloraxis, colorbar: { ...coloraxis.colorbar, title: { text: "1 = all right" } } } } };
 }
 
 /** Each variant's training loss, averaged over blocks of steps so that a curve has at most `points` points. */

@@ -11,13 +11,15 @@ export interface AttentionResult {
 /** [T, T]: 1 where query t may look at key s (s <= t), 0 above the diagonal (the future). */
 export function causalMask(T: number): tf.Tensor2D {
   if (!Number.isInteger(T) || T < 1) throw new Error(`causalMask: T must be a positive whole number, got ${T}.`);
-  return tf.tidy(() => tf.linalg.bandPart(tf.ones([T, T]), -1, 0) as tf.Tensor2D); // [T, T]
+  const values = new Float32Array(T * T).map((_, i) => (i % T <= Math.floor(i / T) ? 1 : 0)); // row t, column s: 1 when s <= t
+  return tf.tensor2d(values, [T, T]); // [T, T]
 }
 
 /** [T, T]: 1 on the diagonal only: each query may look at its own key and nothing else. */
 export function selfOnlyMask(T: number): tf.Tensor2D {
   if (!Number.isInteger(T) || T < 1) throw new Error(`selfOnlyMask: T must be a positive whole number, got ${T}.`);
-  return tf.tidy(() => tf.eye(T) as tf.Tensor2D); // [T, T]
+  const values = new Float32Array(T * T).map((_, i) => (i % T === Math.floor(i / T) ? 1 : 0)); // 1 on the diagonal
+  return tf.tensor2d(values, [T, T]); // [T, T]
 }
 
 /**

@@ -100,15 +100,19 @@ export class GradientWorkers {
   readonly threads: Worker[];
   readonly ready: Promise<number>; // resolves to the milliseconds all workers took to start
   private failure?: WorkerError;
+  private lastStep = 0; // the last step sent to the workers
   private pending: { resolve: (reply: WorkerReply) => void; reject: (error: Error) => void; step: number }[] = [];
 
   constructor(count: number, setup: WorkerSetup) {
     if (!Number.isInteger(count) || count < 1) throw new Error(`workers must be a positive whole number, got ${count}.`);
     const started = performance.now();
     this.threads = Array.from({ length: count }, () => startThread("./gradient-worker.ts", setup));
-    this.ready = Promise.all(this.threads.map((_, i) => this.reply(i, 0))).then(() => performance.now() - started);
+    this.ready = Promise.all(this.threads.map((_, i) => this.reply(i, 0))).then(() => {
+      for (const thread of this.threads) thread.unref(); // an idle worker does not keep node running (compute() refs it while it works)
+      return performance.now() - started;
+    });
+    this.ready.catch(() => undefined); // the failure is also thrown to whoever awaits ready or compute()
     this.threads.forEach((thread, i) => {
-      thread.unref(); // an idle worker does not keep node running
       thread.on("message", (reply: WorkerReply) => this.settle(i, reply));
       thread.on("error", (error) => this.fail(i, `threw: ${error.message}`));
       thread.on("exit", (code) => this.fail(i, `stopped (exit code ${code})`));
@@ -119,15 +123,17 @@ export class GradientWorkers {
   async compute(step: number, shards: readonly Batch[], tokenCount: number): Promise<{ losses: number[]; timings: WorkerTiming[] }> {
     await this.ready;
     if (this.failure) throw this.failure;
+    this.lastStep = step;
     const count = this.threads.length;
     const jobs = this.threads
       .map((_, worker) => ({ worker, shards: shards.map((batch, index) => ({ index, batch })).filter(({ index }) => index % count === worker) }))
       .filter((job) => job.shards.length > 0);
     const replies = await Promise.all(
       jobs.map(({ worker, shards: mine }) => {
-        const reply = this.reply(worker, step);
-        this.threads[worker].postMessage({ step, shards: mine, tokenCount } satisfies WorkerJob);
-        return reply;
+        const thread = this.threads[worker];
+        thread.ref();
+        thread.postMessage({ step, shards: mine, tokenCount } satisfies WorkerJob);
+        return this.reply(worker, step).finally(() => thread.unref());
       }),
     );
     const losses = new Array<number>(shards.length);
@@ -164,7 +170,7 @@ export class GradientWorkers {
   private fail(worker: number, what: string): void {
     if (this.failure?.message.includes("disposed")) return; // stopped on purpose
     const pending = this.pending[worker];
-    const where = !pending ? "between steps" : pending.step === 0 ? "while starting" : `during step ${pending.step}`;
+    const where = !pending ? `after step ${this.lastStep}` : pending.step === 0 ? "while starting" : `during step ${pending.step}`;
     this.failure ??= new WorkerError(`Training worker ${worker} ${what} ${where}; the weights are those after the last completed step.`);
     delete this.pending[worker];
     pending?.reject(this.failure);

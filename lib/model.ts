@@ -3,7 +3,7 @@ import * as tf from "@tensorflow/tfjs";
 import { causalMask, selfOnlyMask } from "./attention";
 import { LayerNorm, NormPlacement, TransformerBlock, prefixed } from "./block";
 import { checkHeads } from "./multihead";
-import { linear } from "./ops";
+import { embed, linear } from "./ops";
 import { makeRng } from "./random";
 import { filledWeight, normalWeight } from "./weights";
 import { VOCAB_SIZE } from "./vocab";
@@ -95,12 +95,10 @@ export class Transformer {
       throw new Error(`forward: ${T} tokens do not fit the context of ${this.config.contextLength} tokens.`);
     }
     return tf.tidy(() => {
-      const idTensor = Array.isArray(ids) ? tf.tensor2d(ids, [B, T], "int32") : ids; // [B, T]
-      const oneHot = tf.oneHot(idTensor, this.config.vocabSize).toFloat(); // [B, T, V]
-      const tokens = linear(oneHot, this.tokenEmbedding as tf.Tensor2D); // [B, T, D]
-      const positions = this.positionEmbedding.slice([0, 0], [T, this.config.dModel]); // [T, D]
+      const idRows = Array.isArray(ids) ? ids : (ids.arraySync() as number[][]); // [B, T]
+      // The token's row of the table plus its position's row: the one-hot product, done as a lookup.
+      let x: tf.Tensor = embed(idRows, this.tokenEmbedding as tf.Tensor2D, this.positionEmbedding as tf.Tensor2D); // [B, T, D]
       const mask = this.maskFor(T); // [T, T], or none when every position may attend to every other
-      let x = tokens.add(positions); // [B, T, D]
       const attention: tf.Tensor[] = [];
       for (const block of this.blocks) {
         const result = block.apply(x, mask); // [B, T, D], [B, H, T, T]

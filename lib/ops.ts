@@ -9,29 +9,7 @@
 // - batchMatMul(): on wasm, each [M, K] x [K, N] product of the batch becomes one channel of a
 //   depthwise convolution, which XNNPACK runs at 10-15 GFLOP/s (small products stay tf.matMul).
 // - layerNorm(): the norm with its gradient written out, in a handful of kernels.
-// Importing this file also makes the wasm backend's Identity kernel share data (see below).
 import * as tf from "@tensorflow/tfjs";
-import "@tensorflow/tfjs-backend-wasm"; // its kernels are registered first, so the Identity below replaces theirs
-
-/**
- * While gradients are being recorded, tfjs keeps a copy (kernel "Identity") of every tensor a
- * gradient will need: about 230 a training step of the default model. The wasm backend's Identity
- * copies the data; tfjs never changes a tensor's data once made, so the copy may share it, as the
- * cpu backend's Identity does. Replaced once, when lib is first imported.
- */
-function shareDataInWasmIdentity(): void {
-  if (tf.getKernel("Identity", "wasm")) tf.unregisterKernel("Identity", "wasm");
-  tf.registerKernel({
-    kernelName: "Identity",
-    backendName: "wasm",
-    kernelFunc: ({ inputs, backend }) => {
-      const { dataId, shape, dtype } = inputs.x as tf.TensorInfo;
-      (backend as tf.KernelBackend).incRef(dataId);
-      return { dataId, shape, dtype };
-    },
-  });
-}
-shareDataInWasmIdentity();
 
 /** x [..., In] times w [In, Out] (+ b [Out]) -> [..., Out]. */
 export function linear(x: tf.Tensor, w: tf.Tensor2D, b?: tf.Tensor1D): tf.Tensor {
@@ -46,9 +24,15 @@ export function linear(x: tf.Tensor, w: tf.Tensor2D, b?: tf.Tensor1D): tf.Tensor
   return b ? linearWithBias(x, w, b) : linearNoBias(x, w);
 }
 
-// tf.customGrad types its callback's inputs loosely (and does not export that type); the casts
-// below give the callbacks real parameter types.
-type CustomGradFunc = Parameters<typeof tf.customGrad>[0];
+/**
+ * tf.customGrad with real parameter types: `f(...inputs, save)` returns the value and its gradient
+ * function. (tf.customGrad types its callback's inputs loosely and does not export that type.)
+ */
+function customGrad<Inputs extends tf.Tensor[], Out extends tf.Tensor>(
+  f: (...args: [...Inputs, tf.GradSaveFunc]) => { value: Out; gradFunc: (dy: Out, saved: tf.Tensor[]) => tf.Tensor[] },
+): (...inputs: Inputs) => Out {
+  return tf.customGrad(f as unknown as Parameters<typeof tf.customGrad>[0]) as unknown as (...inputs: Inputs) => Out;
+}
 
 /** x [..., In] -> rows [N, In], N = all leading dims. */
 const rowsOf = (x: tf.Tensor) => x.reshape([-1, x.shape[x.rank - 1]]) as tf.Tensor2D;
@@ -57,7 +41,7 @@ const rowsOf = (x: tf.Tensor) => x.reshape([-1, x.shape[x.rank - 1]]) as tf.Tens
 // record them for the backward pass: a taped reshape costs a saved copy and a reshape back.
 
 /** x [..., In] @ w [In, Out] -> [..., Out]. */
-const linearNoBias = tf.customGrad(((x: tf.Tensor, w: tf.Tensor2D, save: tf.GradSaveFunc) => {
+const linearNoBias = customGrad((x: tf.Tensor, w: tf.Tensor2D, save: tf.GradSaveFunc) => {
   save([x, w]);
   return {
     value: tf.matMul(rowsOf(x), w).reshape([...x.shape.slice(0, -1), w.shape[1]]), // [..., Out]
@@ -66,10 +50,10 @@ const linearNoBias = tf.customGrad(((x: tf.Tensor, w: tf.Tensor2D, save: tf.Grad
       return [dx.reshape(x.shape), dw];
     },
   };
-}) as CustomGradFunc) as (x: tf.Tensor, w: tf.Tensor2D) => tf.Tensor;
+});
 
 /** x [..., In] @ w [In, Out] + b [Out] -> [..., Out]; XNNPACK adds the bias inside the product. */
-const linearWithBias = tf.customGrad(((x: tf.Tensor, w: tf.Tensor2D, b: tf.Tensor1D, save: tf.GradSaveFunc) => {
+const linearWithBias = customGrad((x: tf.Tensor, w: tf.Tensor2D, b: tf.Tensor1D, save: tf.GradSaveFunc) => {
   save([x, w]);
   return {
     value: tf.fused.matMul({ a: rowsOf(x), b: w, bias: b }).reshape([...x.shape.slice(0, -1), w.shape[1]]), // [..., Out]
@@ -78,7 +62,7 @@ const linearWithBias = tf.customGrad(((x: tf.Tensor, w: tf.Tensor2D, b: tf.Tenso
       return [dx.reshape(x.shape), dw, db];
     },
   };
-}) as CustomGradFunc) as (x: tf.Tensor, w: tf.Tensor2D, b: tf.Tensor1D) => tf.Tensor;
+});
 
 /**
  * Layer norm over the last axis of x [..., D]: (x - mean) / sqrt(variance + epsilon) * gain + bias,
@@ -91,7 +75,7 @@ export function layerNorm(x: tf.Tensor, gain: tf.Tensor1D, bias: tf.Tensor1D, ep
   if (gain.rank !== 1 || gain.shape[0] !== D || bias.rank !== 1 || bias.shape[0] !== D) {
     throw new Error(`layerNorm: gain [${gain.shape}] and bias [${bias.shape}] must both have shape [${D}] to match x [${x.shape}].`);
   }
-  const normalise = tf.customGrad(((x: tf.Tensor, gain: tf.Tensor1D, bias: tf.Tensor1D, save: tf.GradSaveFunc) => {
+  const normalise = customGrad((x: tf.Tensor, gain: tf.Tensor1D, bias: tf.Tensor1D, save: tf.GradSaveFunc) => {
     const rows = rowsOf(x); // [N, D]
     const centred = rows.sub(rows.mean(1, true)); // [N, D]
     const inverseStd = tf.rsqrt(centred.square().mean(1, true).add(epsilon)); // [N, 1]
@@ -110,7 +94,7 @@ export function layerNorm(x: tf.Tensor, gain: tf.Tensor1D, bias: tf.Tensor1D, ep
         return [dx.reshape(dy.shape), columnSums(dyRows.mul(normalised) as tf.Tensor2D), columnSums(dyRows)]; // [..., D], [D], [D]
       },
     };
-  }) as CustomGradFunc) as (x: tf.Tensor, gain: tf.Tensor1D, bias: tf.Tensor1D) => tf.Tensor;
+  });
   return normalise(x, gain, bias);
 }
 
@@ -171,7 +155,7 @@ export function batchMatMul(a: tf.Tensor, b: tf.Tensor, transposeB = false): tf.
   return tf.tidy(() => {
     const a3 = a.reshape([-1, M, K]) as tf.Tensor3D; // [C, M, K], C = all leading dims
     const b3 = b.reshape([-1, ...b.shape.slice(-2)]) as tf.Tensor3D; // [C, K, N] or [C, N, K]
-    const product = tf.customGrad(((a3: tf.Tensor3D, b3: tf.Tensor3D, save: tf.GradSaveFunc) => {
+    const product = customGrad((a3: tf.Tensor3D, b3: tf.Tensor3D, save: tf.GradSaveFunc) => {
       save([a3, b3]);
       return {
         value: channelProducts(a3, b3, false, transposeB), // [C, M, N]
@@ -181,7 +165,7 @@ export function batchMatMul(a: tf.Tensor, b: tf.Tensor, transposeB = false): tf.
             ? [channelProducts(dc, b3 as tf.Tensor3D, false, false), channelProducts(dc, a3 as tf.Tensor3D, true, false)]
             : [channelProducts(dc, b3 as tf.Tensor3D, false, true), channelProducts(a3 as tf.Tensor3D, dc, true, false)],
       };
-    }) as CustomGradFunc) as (a3: tf.Tensor3D, b3: tf.Tensor3D) => tf.Tensor3D;
+    });
     return product(a3, b3).reshape([...a.shape.slice(0, -2), M, N]); // [..., M, N]
   });
 }
@@ -201,4 +185,68 @@ function channelProducts(a: tf.Tensor3D, b: tf.Tensor3D, transposeA: boolean, tr
   const filters = filter.reshape([1, K, C, N]) as tf.Tensor4D; // per channel a 1 x K filter, N outputs
   const out = tf.depthwiseConv2d(pixels, filters, 1, "valid"); // [1, M, 1, C * N]
   return out.reshape([M, C, N]).transpose([1, 0, 2]); // [C, M, N]
+}
+
+/**
+ * tokenTable[ids] + positionTable[0..T-1], ids [B, T] -> [B, T, D]: lib/model's embeddings, the same
+ * values as the one-hot product the notebooks teach. Forward is one gather and one add; the
+ * gradients are two plain products, dTokens = onehot(ids)^T dy and dPositions = onehot(t)^T dy, with
+ * the one-hot matrices written in JS (the gradient of tf.gather is not available on wasm).
+ */
+export function embed(ids: number[][], tokenTable: tf.Tensor2D, positionTable: tf.Tensor2D): tf.Tensor3D {
+  const [B, T] = [ids.length, ids[0].length];
+  const [[V, D], [P, D2]] = [tokenTable.shape, positionTable.shape];
+  if (D !== D2 || T > P) throw new Error(`embed: tables [${tokenTable.shape}] and [${positionTable.shape}] do not fit ${T} tokens of width ${D}.`);
+  const flat = Int32Array.from(ids.flat());
+  const bad = flat.findIndex((id) => !(id >= 0 && id < V));
+  if (bad >= 0) throw new Error(`embed: token id ${flat[bad]} is outside the vocabulary 0..${V - 1}.`);
+  const embedding = customGrad((tokenTable: tf.Tensor2D, positionTable: tf.Tensor2D, _save: tf.GradSaveFunc) => {
+    const tokens = tf.gather(tokenTable, tf.tensor1d(flat, "int32")).reshape([B, T, D]); // [B, T, D]
+    return {
+      value: tokens.add(positionTable.slice([0, 0], [T, D])) as tf.Tensor3D, // [B, T, D]
+      gradFunc: (dy: tf.Tensor3D) => {
+        const rows = dy.reshape([B * T, D]); // [N, D]
+        const tokenOneHot = new Float32Array(V * B * T); // [V, N]: 1 where row n holds token v
+        const positionOneHot = new Float32Array(P * B * T); // [P, N]: 1 where row n sits at position p
+        flat.forEach((id, n) => {
+          tokenOneHot[id * B * T + n] = 1;
+          positionOneHot[(n % T) * B * T + n] = 1;
+        });
+        return [tf.matMul(tf.tensor2d(tokenOneHot, [V, B * T]), rows), tf.matMul(tf.tensor2d(positionOneHot, [P, B * T]), rows)]; // [V, D], [P, D]
+      },
+    };
+  });
+  return embedding(tokenTable, positionTable);
+}
+
+/**
+ * The sum over answer positions (lossMask 1) of -log softmax(logits)[target], divided by `divisor`:
+ * lib/train's masked cross-entropy, with its gradient written out,
+ * d/dlogits = (softmax(logits) * rowWeight - targetWeight) / divisor, where the target weights
+ * (mask at the target token) are built in JS.
+ */
+export function answerCrossEntropy(logits: tf.Tensor3D, targets: number[][], lossMask: number[][], divisor: number): tf.Scalar {
+  const [B, T, V] = logits.shape;
+  const weights = new Float32Array(B * T * V); // [N, V]: -mask / divisor at each row's target
+  const rowWeights = new Float32Array(B * T); // [N]: mask / divisor
+  for (let b = 0; b < B; b++) {
+    for (let t = 0; t < T; t++) {
+      const n = b * T + t;
+      rowWeights[n] = lossMask[b][t] / divisor;
+      weights[n * V + targets[b][t]] = -rowWeights[n];
+    }
+  }
+  const loss = customGrad((logits: tf.Tensor3D, save: tf.GradSaveFunc) => {
+    const logProbs = tf.logSoftmax(logits.reshape([B * T, V])); // [N, V]
+    const targetWeights = tf.tensor2d(weights, [B * T, V]); // [N, V]
+    save([logProbs, targetWeights]);
+    return {
+      value: tf.sum(logProbs.mul(targetWeights)) as tf.Scalar, // []
+      gradFunc: (dy: tf.Scalar, [logProbs, targetWeights]: tf.Tensor[]) => {
+        const probs = tf.exp(logProbs).mul(tf.tensor2d(rowWeights, [B * T, 1])); // [N, V]
+        return [probs.add(targetWeights).mul(dy).reshape([B, T, V])]; // [B, T, V]
+      },
+    };
+  });
+  return loss(logits);
 }

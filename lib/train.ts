@@ -7,6 +7,7 @@ import { Batch, BatchSampler, Problem, Repeats } from "./data";
 import { Evaluation, evaluate } from "./generate";
 import { Transformer } from "./model";
 import { GradientWorkers, WorkerError, WorkerTiming, answerTokenCount, shardsOf, sumShards, weightLayout } from "./gradients";
+import { answerCrossEntropy } from "./ops";
 import { Adam, learningRateAt } from "./optimizer";
 
 export interface TrainConfig {
@@ -47,13 +48,14 @@ export function maskedCrossEntropy(logits: tf.Tensor, targets: tf.Tensor, mask: 
   });
 }
 
-/** The mean loss of the batch's answer tokens (divided by `divisor` instead of their count, if given). */
-export function batchLoss(model: Transformer, batch: Batch, divisor?: number): tf.Scalar {
+/**
+ * The mean loss of the batch's answer tokens (divided by `divisor` instead of their count, if
+ * given): maskedCrossEntropy's value, computed by lib/ops with a hand-written gradient.
+ */
+export function batchLoss(model: Transformer, batch: Batch, divisor = answerTokenCount(batch)): tf.Scalar {
   return tf.tidy(() => {
     const { logits } = model.forward(batch.inputs); // [B, T, V]
-    const targets = tf.tensor2d(batch.targets, undefined, "int32"); // [B, T]
-    const mask = tf.tensor2d(batch.lossMask); // [B, T]
-    return maskedCrossEntropy(logits, targets, mask, divisor);
+    return answerCrossEntropy(logits as tf.Tensor3D, batch.targets, batch.lossMask, divisor); // []
   });
 }
 

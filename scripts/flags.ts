@@ -1,72 +1,82 @@
-// Command-line flags for the scripts: "--name value", "--name=value" and bare "--switch", checked
-// against a list of known flags so that a typo stops the run with a message instead of being ignored.
+// The flags of npm run train and npm run bench: one table, parsed by node:util's parseArgs (strict),
+// so that a typo stops the run with a message instead of being ignored.
+import { parseArgs } from "node:util";
 
-export type FlagKind = "number" | "string" | "switch";
+type Kind = "number" | "whole" | "count" | "string" | "switch"; // whole: 1, 2, ...; count: 0, 1, ...
 
-export type FlagSpec = Record<string, { kind: FlagKind; help: string }>;
+const FLAGS = {
+  ops: { kind: "string", help: "operations to learn, comma-separated (default plus,minus,times,divided)" },
+  steps: { kind: "whole", help: "train: total steps, where the schedule ends (default 5000); bench: timed steps (default 60)" },
+  "time-budget": { kind: "number", help: "stop after this many seconds of training; without --steps the schedule is fitted to it" },
+  seed: { kind: "count", help: "initial weights, held-out split and batch order (default 0)" },
+  batch: { kind: "whole", help: "sequences per step (default 64)" },
+  shards: { kind: "whole", help: "parts each batch is cut into, their gradients summed in order (default 2)" },
+  workers: { kind: "count", help: "worker threads computing the gradients; 0 = the main thread (default: one per core, at most one per shard)" },
+  lr: { kind: "number", help: "peak learning rate (default 3e-3)" },
+  warmup: { kind: "count", help: "train: warm-up steps (default 100); bench: untimed steps first (default 10)" },
+  "min-lr": { kind: "number", help: "learning rate at the end of the schedule (default 1e-4)" },
+  oversample: { kind: "string", help: "op=count,...: how often every epoch shows each problem of an operation (default times=4,divided=4)" },
+  "weight-decay": { kind: "number", help: "AdamW weight decay of the weight matrices (default 0.1)" },
+  heads: { kind: "whole", help: "attention heads H (default 4)" },
+  layers: { kind: "whole", help: "transformer blocks (default 2)" },
+  "d-model": { kind: "whole", help: "model width D (default 64)" },
+  "attend-to": { kind: "string", help: "past, all or self: the positions each token attends to (default past)" },
+  "no-residual": { kind: "switch", help: "blocks without residual connections" },
+  norm: { kind: "string", help: "pre or post: where the layer norms sit (default pre)" },
+  "eval-every": { kind: "whole", help: "steps between evaluations on the held-out problems (default 250)" },
+  out: { kind: "string", help: "checkpoint file, saved every 500 steps, at the end and on Ctrl-C (default checkpoints/calculator.safetensors, or the --resume file)" },
+  resume: { kind: "string", help: "continue the run saved in this checkpoint, with its settings" },
+  ctx: { kind: "whole", help: "tokens per sequence T: every batch is padded to this length (default 16)" },
+  sweep: { kind: "switch", help: "bench: step time for context 8..512 at width 64 and 256, and for 1, 2 and 4 workers" },
+  profile: { kind: "switch", help: "bench: also time every kernel (tf.profile) of the forward pass and of a whole step" },
+  backend: { kind: "string", help: "wasm or cpu (default: as lib/backend chooses)" },
+  json: { kind: "switch", help: "one JSON line per evaluation (train) or configuration (bench)" },
+} as const satisfies Record<string, { kind: Kind; help: string }>;
 
-export type FlagValues<S extends FlagSpec> = {
-  [K in keyof S]?: S[K]["kind"] extends "number" ? number : S[K]["kind"] extends "switch" ? boolean : string;
-};
+export type FlagName = keyof typeof FLAGS;
+type ValueOf<K extends Kind> = K extends "switch" ? boolean : K extends "string" ? string : number;
+export type FlagValues<N extends FlagName> = { [F in N]?: ValueOf<(typeof FLAGS)[F]["kind"]> };
 
 /** A mistake in how the script was called: reported as "error: ..." with exit code 2, no stack. */
 export class UsageError extends Error {}
 
-/** The flags in `argv` (process.argv.slice(2)); --help prints `usage` and the flag list, then exits. */
-export function parseFlags<S extends FlagSpec>(argv: readonly string[], spec: S, usage: string): FlagValues<S> {
-  const values: Record<string, number | string | boolean> = {};
-  for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i];
-    if (arg === "--help" || arg === "-h") {
-      console.log(helpText(spec, usage));
-      process.exit(0);
-    }
-    if (!arg.startsWith("--")) throw new UsageError(`unexpected argument "${arg}"; flags start with --. ${flagList(spec)}`);
-    const [name, inline] = arg.slice(2).split(/=(.*)/s, 2);
-    const flag = spec[name];
-    if (!flag) throw new UsageError(`unknown flag --${name}. ${flagList(spec)}`);
-    if (flag.kind === "switch") {
-      if (inline !== undefined) throw new UsageError(`--${name} takes no value, got "${inline}".`);
-      values[name] = true;
-      continue;
-    }
-    const raw = inline ?? argv[++i];
-    if (raw === undefined || (inline === undefined && raw.startsWith("--"))) throw new UsageError(`--${name} needs a value (${flag.help}).`);
-    if (flag.kind === "number") {
-      const number = Number(raw);
-      if (raw.trim() === "" || !Number.isFinite(number)) throw new UsageError(`--${name} expects a number, got "${raw}".`);
-      values[name] = number;
-    } else {
-      values[name] = raw;
-    }
+/** The flags `names` from argv (process.argv.slice(2)), checked; --help prints `usage` and them, then exits. */
+export function parseFlags<N extends FlagName>(argv: readonly string[], names: readonly N[], usage: string): FlagValues<N> {
+  if (argv.includes("--help") || argv.includes("-h")) {
+    const width = Math.max(...names.map((n) => n.length)) + 10;
+    console.log(`${usage}\n\n${names.map((n) => `  ${`--${n}${FLAGS[n].kind === "switch" ? "" : ` <${FLAGS[n].kind}>`}`.padEnd(width)}  ${FLAGS[n].help}`).join("\n")}`);
+    process.exit(0);
   }
-  return values as FlagValues<S>;
+  const options = Object.fromEntries(names.map((n) => [n, { type: FLAGS[n].kind === "switch" ? "boolean" : "string" }] as const));
+  let values: Record<string, string | boolean | undefined>;
+  try {
+    values = parseArgs({ args: [...argv], options, strict: true, allowPositionals: false }).values;
+  } catch (e) {
+    const known = `Known flags: ${names.map((n) => `--${n}`).join(", ")}.`;
+    const unknown = /^Unknown option '(.*?)'/.exec((e as Error).message);
+    throw new UsageError(unknown ? `unknown flag ${unknown[1]}. ${known}` : `${(e as Error).message.split("\n")[0]} ${known}`);
+  }
+  const out: Record<string, string | number | boolean> = {};
+  for (const [name, raw] of Object.entries(values)) {
+    if (raw === undefined) continue;
+    const kind: Kind = FLAGS[name as N].kind;
+    out[name] = kind === "switch" || kind === "string" ? raw : toNumber(name, raw as string, kind);
+  }
+  return out as FlagValues<N>;
 }
 
-/** `value` checked to be a whole number >= `min`; `name` is the flag it came from. */
-export function wholeNumber(name: string, value: number, min = 1): number {
-  if (!Number.isInteger(value) || value < min) throw new UsageError(`--${name} must be a whole number >= ${min}, got ${value}.`);
+function toNumber(name: string, raw: string, kind: Kind): number {
+  const value = Number(raw);
+  if (raw.trim() === "" || !Number.isFinite(value)) throw new UsageError(`--${name} expects a number, got "${raw}".`);
+  const min = kind === "whole" ? 1 : 0;
+  if (kind !== "number" && (!Number.isInteger(value) || value < min)) throw new UsageError(`--${name} must be a whole number >= ${min}, got ${value}.`);
   return value;
 }
 
 /** Runs the script's main function; usage errors and failures end the process with a one-line message. */
 export function runMain(main: () => Promise<void>): void {
   main().catch((e: unknown) => {
-    if (e instanceof UsageError) {
-      console.error(`error: ${e.message} (see --help)`);
-      process.exit(2);
-    }
-    console.error(e instanceof Error ? `error: ${e.message}` : e);
-    process.exit(1);
+    console.error(`error: ${e instanceof Error ? e.message : e}${e instanceof UsageError ? " (see --help)" : ""}`);
+    process.exit(e instanceof UsageError ? 2 : 1);
   });
-}
-
-function flagList(spec: FlagSpec): string {
-  return `Known flags: ${Object.keys(spec).map((name) => `--${name}`).join(", ")}.`;
-}
-
-function helpText(spec: FlagSpec, usage: string): string {
-  const flags = Object.entries(spec).map(([name, { kind, help }]) => [`--${name}${kind === "switch" ? "" : ` <${kind}>`}`, help]);
-  const width = Math.max(...flags.map(([flag]) => flag.length));
-  return `${usage}\n\n${flags.map(([flag, help]) => `  ${flag.padEnd(width)}  ${help}`).join("\n")}`;
 }

@@ -4,8 +4,27 @@
 import * as tf from "@tensorflow/tfjs";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { BackendName, initBackend } from "../lib/backend";
+import "../lib/ops"; // importing lib changes no kernel: initBackend does
+
+/** Whether the wasm backend's Identity kernel gives back the tensor's own data instead of a copy. */
+function identitySharesData(): boolean {
+  return tf.tidy(() => {
+    const x = tf.tensor1d([1, 2, 3]);
+    const y = tf.engine().runKernel("Identity", { x }) as tf.Tensor;
+    return y.dataId === x.dataId && Array.from(y.dataSync()).join() === "1,2,3";
+  });
+}
 
 describe("initBackend", () => {
+  it("makes the wasm backend's Identity kernel share data, when it starts wasm (not when lib is imported)", async () => {
+    await tf.setBackend("wasm");
+    expect(identitySharesData()).toBe(false);
+    await initBackend("wasm");
+    expect(identitySharesData()).toBe(true);
+    await initBackend("wasm"); // again: installed once
+    expect(identitySharesData()).toBe(true);
+  });
+
   const saved = process.env.TFJS_BACKEND;
   beforeEach(() => {
     delete process.env.TFJS_BACKEND;

@@ -3,7 +3,7 @@
 import * as tf from "@tensorflow/tfjs";
 import { beforeAll, describe, expect, it } from "vitest";
 import { BackendName, initBackend } from "../lib/backend";
-import { batchMatMul, layerNorm, linear } from "../lib/ops";
+import { answerCrossEntropy, batchMatMul, embed, layerNorm, linear } from "../lib/ops";
 import { expectAllClose, take, tensorsLeftBy } from "./helpers";
 
 type Fn = (...inputs: tf.Tensor[]) => tf.Tensor;
@@ -233,5 +233,32 @@ describe("tf.clone on wasm (the copy tfjs keeps of every tensor a gradient needs
     copy.dispose();
     expect(Array.from(again.dataSync())).toEqual([1, 2, 3]);
     again.dispose();
+  });
+});
+
+describe("embed and answerCrossEntropy (the model's first and last steps)", () => {
+  beforeAll(async () => {
+    await initBackend("wasm");
+  });
+  const ids = [[0, 3, 5, 2], [4, 4, 1, 0], [5, 0, 0, 3]]; // B 3, T 4, V 6
+
+  it("embed equals the one-hot product plus the position rows, in values and gradients", () => {
+    const [tokens, positions] = [random([6, 5]), random([7, 5])];
+    const reference = (t: tf.Tensor, p: tf.Tensor) => tf.matMul(tf.oneHot(tf.tensor2d(ids, undefined, "int32"), 6).toFloat().reshape([12, 6]), t).reshape([3, 4, 5]).add(p.slice([0, 0], [4, 5]));
+    expectSameAsReference((t, p) => embed(ids, t as tf.Tensor2D, p as tf.Tensor2D), reference, [tokens, positions], 1e-6);
+    expect(tensorsLeftBy(() => tf.grads((t: tf.Tensor, p: tf.Tensor) => embed(ids, t as tf.Tensor2D, p as tf.Tensor2D).sum())([tokens, positions]).forEach((g) => g.dispose()))).toBe(0);
+    expect(() => embed([[9]], tokens as tf.Tensor2D, positions as tf.Tensor2D)).toThrow(/token id 9 is outside the vocabulary 0\.\.5/);
+    tf.dispose([tokens, positions]);
+  });
+
+  it("answerCrossEntropy equals the masked cross-entropy written with plain tf ops, in value and gradient", () => {
+    const logits = random([3, 4, 6]);
+    const mask = [[0, 1, 1, 0], [0, 0, 1, 1], [1, 1, 1, 1]];
+    const reference = (l: tf.Tensor) => {
+      const nll = tf.logSoftmax(l).mul(tf.oneHot(tf.tensor2d(ids, undefined, "int32"), 6).toFloat()).sum(-1).neg(); // [B, T]
+      return nll.mul(tf.tensor2d(mask)).sum().div(7);
+    };
+    expectSameAsReference((l) => answerCrossEntropy(l as tf.Tensor3D, ids, mask, 7), reference, [logits], 1e-5);
+    logits.dispose();
   });
 });

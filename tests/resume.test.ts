@@ -1,7 +1,7 @@
 // Stopping hard and going on: a training process killed with SIGKILL part-way resumes from its last
 // checkpoint and ends exactly where an uninterrupted run ends, and a kill in the middle of a save
 // never leaves a broken checkpoint (saves go to <path>.tmp, then a rename replaces the file).
-// The process to kill is scripts/resume-probe.ts, run by node with tsx as a loader (one process:
+// The process to kill is tests/fixtures/resume-probe.ts, run by node with tsx as a loader (one process:
 // the tsx command would start a second node that a SIGKILL to the first does not reach).
 import { spawn } from "child_process";
 import * as fs from "fs";
@@ -13,13 +13,13 @@ import { allProblems, splitProblems } from "../lib/data";
 import { Transformer } from "../lib/model";
 import { readSafetensors } from "../lib/safetensors";
 import { Trainer, runTraining } from "../lib/train";
-import type { ProbeSettings } from "../scripts/resume-probe";
+import type { ProbeSettings } from "./fixtures/resume-probe";
 import { maxAbsDiff, useBackend } from "./helpers";
 
 useBackend();
 
 const ROOT = path.join(__dirname, "..");
-const PROBE = path.join(ROOT, "scripts", "resume-probe.ts");
+const PROBE = path.join(__dirname, "fixtures", "resume-probe.ts");
 
 const STEPS = 40;
 const CHECKPOINT_EVERY = 5;
@@ -30,9 +30,10 @@ const TRAINING: Omit<ProbeSettings, "checkpointPath"> = {
   splitSeed: 0,
   checkpointEvery: CHECKPOINT_EVERY,
   stepDelayMs: 40,
+  workers: 2, // the killed process trains on worker threads; the resumed run here trains in this thread
 };
 // Large enough (about 21 MB with the Adam state) that a save takes a while, so kills land inside saves.
-const SAVING: Omit<ProbeSettings, "checkpointPath"> = { ...TRAINING, model: { dModel: 192, numHeads: 4, numLayers: 4, contextLength: 12, seed: 4 } };
+const SAVING: Omit<ProbeSettings, "checkpointPath"> = { ...TRAINING, workers: 0, model: { dModel: 192, numHeads: 4, numLayers: 4, contextLength: 12, seed: 4 } };
 const KILLS_DURING_SAVES = 8; // at 0, 1, ... 7 ms after a save has created its .tmp file
 
 const TRAIN = splitProblems(allProblems(), 0.1, TRAINING.splitSeed).train;

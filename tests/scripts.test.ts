@@ -64,6 +64,18 @@ describe("npm run bench", () => {
     expect(r.numTensorsGrowth).toBe(0);
   }, TIMEOUT_MS);
 
+  it("with --workers reports them, their start-up time and what each worker did", async () => {
+    const { code, stdout, stderr } = await run("bench.ts", [...SMALL, "--json", "--workers", "2"]);
+    expect(stderr).toBe("");
+    expect(code).toBe(0);
+    const [r] = jsonLines(stdout);
+    expect(r).toMatchObject({ workers: 2, shards: 2 });
+    expect(r.startupMs).toBeGreaterThan(0);
+    expect(r.perWorker.map((w: { worker: number; shards: number }) => [w.worker, w.shards])).toEqual([[0, 1], [1, 1]]);
+    for (const w of r.perWorker) for (const key of ["loadMs", "gradientMs", "numTensors", "heapMB"]) expect(w[key], key).toBeGreaterThan(0);
+    expect(r.breakdown.exchangeMs).toBeGreaterThanOrEqual(0);
+  }, TIMEOUT_MS);
+
   it("prints a table without --json", async () => {
     const { code, stdout } = await run("bench.ts", SMALL);
     expect(code).toBe(0);
@@ -113,10 +125,30 @@ describe("npm run train", () => {
     expect(stdout).toMatch(/^held-out exact match 50% \/ 90% \/ 95% first reached at: (step [24] \(\d+ s\)|not yet) \/ .+ \/ .+$/m);
   }, TIMEOUT_MS);
 
-  it("saves on Ctrl-C, and --resume continues from that step", async () => {
+  it("prints the same losses and accuracies on 1 and 2 workers", async () => {
+    const args = ["--ops", "plus,minus", "--steps", "6", "--eval-every", "3", "--json"];
+    const [one, two] = [await run("train.ts", [...args, "--workers", "1", "--out", path.join(dir, "one.safetensors")]), await run("train.ts", [...args, "--workers", "2", "--out", path.join(dir, "two.safetensors")])];
+    const summary = (r: Run) => jsonLines(r.stdout).map(({ step, loss, testAccuracy, workers }) => ({ step, loss, testAccuracy, workers }));
+    expect(summary(one).map((e) => e.workers)).toEqual([1, 1]);
+    expect(summary(two).map(({ workers, ...e }) => e)).toEqual(summary(one).map(({ workers, ...e }) => e));
+  }, TIMEOUT_MS);
+
+  it("builds the model the model flags ask for and names a bad one", async () => {
+    const out = path.join(dir, "variant.safetensors");
+    const args = ["--ops", "plus", "--steps", "2", "--json", "--out", out, "--heads", "1", "--layers", "1", "--d-model", "32", "--attend-to", "self", "--no-residual", "--norm", "post"];
+    expect((await run("train.ts", args)).code).toBe(0);
+    expect(JSON.parse(readSafetensors(out).metadata.config)).toMatchObject({ numHeads: 1, numLayers: 1, dModel: 32, attendTo: "self", residual: false, norm: "post" });
+    const bad = await run("train.ts", ["--attend-to", "future"]);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/--attend-to must be past, all, self, got "future"/);
+    const heads = await run("train.ts", ["--heads", "3"]);
+    expect(heads.stderr).toMatch(/--heads 3 must divide --d-model 64/);
+  }, TIMEOUT_MS);
+
+  it("saves on Ctrl-C (on 2 workers), and --resume continues from that step (on 1)", async () => {
     const out = path.join(dir, "stopped.safetensors");
     let interrupted = false;
-    const first = await run("train.ts", ["--ops", "minus", "--steps", "500", "--eval-every", "2", "--json", "--out", out], (line, child) => {
+    const first = await run("train.ts", ["--ops", "minus", "--steps", "500", "--eval-every", "2", "--json", "--workers", "2", "--out", out], (line, child) => {
       if (!interrupted && line.startsWith("{")) {
         interrupted = true;
         child.kill("SIGINT");
@@ -127,7 +159,7 @@ describe("npm run train", () => {
     expect(stoppedAt).toBeGreaterThanOrEqual(2);
     expect(stoppedAt).toBeLessThan(500);
 
-    const second = await run("train.ts", ["--resume", out, "--json", "--eval-every", "2", "--time-budget", "1"]);
+    const second = await run("train.ts", ["--resume", out, "--json", "--eval-every", "2", "--time-budget", "1", "--workers", "1"]);
     expect(second.code).toBe(0);
     const evaluations = jsonLines(second.stdout);
     expect(evaluations.length).toBeGreaterThan(0);

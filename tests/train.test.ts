@@ -43,6 +43,19 @@ describe("maskedCrossEntropy", () => {
     expect(lossWith(otherFirstRow, [1, 1, 1])).not.toBeCloseTo(lossWith(rows, [1, 1, 1]), 2);
   });
 
+  it("batchLoss (lib/ops's fast version) gives maskedCrossEntropy's value and gradients", () => {
+    const model = new Transformer(TINY);
+    const batch = makeBatch(TRAIN.slice(0, 16));
+    const weights = Object.values(model.namedWeights());
+    const plain = () => tf.tidy(() => maskedCrossEntropy(model.forward(batch.inputs).logits, tf.tensor2d(batch.targets, undefined, "int32"), tf.tensor2d(batch.lossMask)));
+    const fast = tf.variableGrads(() => batchLoss(model, batch), weights);
+    const reference = tf.variableGrads(plain, weights);
+    expect(fast.value.dataSync()[0]).toBeCloseTo(reference.value.dataSync()[0], 5);
+    for (const w of weights) expect(maxAbsDiff(fast.grads[w.name].dataSync(), reference.grads[w.name].dataSync()), w.name).toBeLessThan(1e-5);
+    tf.dispose([fast.value, reference.value, ...Object.values(fast.grads), ...Object.values(reference.grads)]);
+    model.dispose();
+  });
+
   it("starts near ln(V) for an untrained model: it has no preference yet", () => {
     const model = new Transformer(TINY);
     const loss = take(batchLoss(model, makeBatch(TRAIN.slice(0, 32))))[0];

@@ -5,9 +5,11 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { allProblems, splitProblems } from "../lib/data";
+import { allProblems, makeBatch, splitProblems } from "../lib/data";
+import { WorkerError, WorkerTiming } from "../lib/gradients";
 import { ModelConfig, Transformer } from "../lib/model";
-import { TrainConfig, Trainer } from "../lib/train";
+import { readSafetensors } from "../lib/safetensors";
+import { TrainConfig, Trainer, runTraining } from "../lib/train";
 import { useBackend } from "./helpers";
 
 useBackend();
@@ -46,4 +48,77 @@ describe("training on worker threads", () => {
     }
     expect(inThread.losses[5]).toBeLessThan(inThread.losses[0]); // and it does train
   }, 120_000);
+
+  it("resumes a run saved on 2 workers on 1 worker and ends bitwise where an unbroken run in this thread ends", async () => {
+    const straight = await trainWith(0, 6);
+    const first = new Trainer(new Transformer(TINY), SPLIT.train, QUICK, { workers: 2 });
+    const losses: number[] = [];
+    for (let i = 0; i < 3; i++) losses.push((await first.trainStepAsync()).loss);
+    const p = path.join(dir, "two-workers.safetensors");
+    first.save(p);
+    first.dispose();
+    const resumed = Trainer.resume(p, SPLIT.train, { workers: 1 });
+    for (let i = 0; i < 3; i++) losses.push((await resumed.trainStepAsync()).loss);
+    expect(losses).toEqual(straight.losses);
+    for (const [name, w] of Object.entries(resumed.model.namedWeights())) expect(Array.from(w.dataSync()), name).toEqual(straight.weights[name]);
+    resumed.dispose();
+  }, 120_000);
+
+  it("names the worker and the step when a worker throws, and leaves the weights as they were", async () => {
+    const trainer = new Trainer(new Transformer(TINY), SPLIT.train, QUICK, { workers: 2 });
+    await trainer.trainStepAsync();
+    const before = Array.from(trainer.model.head.dataSync());
+    const tooLong = makeBatch(SPLIT.train.slice(0, 16), 14); // 14 tokens: more than the context of 12
+    await expect(trainer.trainOnAsync(tooLong)).rejects.toThrow(/Training worker [01] failed during step 2: forward: 14 tokens do not fit the context of 12/);
+    expect(trainer.step).toBe(1);
+    expect(Array.from(trainer.model.head.dataSync())).toEqual(before);
+    await expect(trainer.trainStepAsync()).rejects.toThrow(WorkerError); // and it stays failed, rather than train on with a broken worker
+    trainer.dispose();
+  }, 120_000);
+
+  it("names the worker and the step when a worker dies during a step", async () => {
+    const trainer = new Trainer(new Transformer(TINY), SPLIT.train, QUICK, { workers: 2 });
+    await trainer.trainStepAsync();
+    const step = trainer.trainStepAsync();
+    void trainer.workerPool!.threads[1].terminate(); // as if the system had killed it
+    await expect(step).rejects.toThrow(/Training worker 1 stopped \(exit code 1\) during step 2; the weights are those after the last completed step/);
+    expect(trainer.step).toBe(1);
+    trainer.dispose();
+  }, 120_000);
+
+  it("in runTraining, saves the last completed step before it reports a dead worker", async () => {
+    const trainer = new Trainer(new Transformer(TINY), SPLIT.train, { ...QUICK, steps: 50 }, { workers: 2 });
+    const p = path.join(dir, "dead-worker.safetensors");
+    const run = runTraining(trainer, {
+      checkpointPath: p, checkpointEvery: 100, onStep: ({ step }) => {
+        if (step === 3) void trainer.workerPool!.threads[0].terminate();
+      },
+    });
+    await expect(run).rejects.toThrow(/Training worker 0 stopped \(exit code 1\) (during|after) step [34]\b.*Saved step 3 to ".*dead-worker\.safetensors"/);
+    expect(readSafetensors(p).metadata.step).toBe("3");
+    const resumed = Trainer.resume(p, SPLIT.train);
+    expect(resumed.step).toBe(3);
+    resumed.dispose();
+    trainer.dispose();
+  }, 120_000);
+
+  it("keeps tensors and heap flat in every worker over 1,000 steps", async () => {
+    const trainer = new Trainer(new Transformer(TINY), SPLIT.train, { ...QUICK, steps: 1000, batchSize: 8, shards: 2 }, { workers: 2 });
+    const samples: { step: number; workers: WorkerTiming[] }[] = [];
+    await runTraining(trainer, {
+      onStep: ({ step, workers }) => {
+        if ([10, 100, 500, 1000].includes(step)) samples.push({ step, workers: workers! });
+      },
+    });
+    console.log(samples.map(({ step, workers }) => `step ${step}: ${workers.map((w) => `worker ${w.worker} ${w.numTensors} tensors, heap ${w.heapMB.toFixed(1)} MB`).join("; ")}`).join("\n"));
+    expect(samples.map((s) => s.step)).toEqual([10, 100, 500, 1000]);
+    const [first, ...later] = samples;
+    for (const { step, workers } of later) {
+      workers.forEach((w, i) => {
+        expect(w.numTensors, `worker ${i} tensors at step ${step}`).toBe(first.workers[i].numTensors);
+        expect(w.heapMB - first.workers[i].heapMB, `worker ${i} heap growth to step ${step}, MB`).toBeLessThan(64); // loose, as in tests/memory.test.ts: V8 collects when it likes
+      });
+    }
+    trainer.dispose();
+  }, 600_000);
 });

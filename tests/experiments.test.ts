@@ -1,0 +1,252 @@
+import * as tf from "@tensorflow/tfjs";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { OPERATIONS } from "../lib/data";
+import {
+  LADDER, VARIANTS, LADDER_TABLE_HEADERS, LadderSettings, Progress, Variant, VariantResult, attentionOnTarget, checkSettings,
+  evaluateUnpadded, ladderFigure, ladderSplit, ladderTableRows, lossCurvesFigure, modelOf, nextTokenAccuracy, resultOf, runLadder, stepsOf, trainVariant, variantParameters,
+} from "../lib/experiments";
+import { answer, evaluate } from "../lib/generate";
+import { DEFAULT_CONFIG, Transformer, makeConfig } from "../lib/model";
+import { useBackend } from "./helpers";
+
+useBackend();
+
+const TINY = { dModel: 16, numHeads: 2, numLayers: 1 };
+const QUICK: LadderSettings = { steps: 6, seed: 0, train: { batchSize: 8, warmupSteps: 2 } };
+const TEST = ladderSplit(0).test;
+const SOME = TEST.filter((_, i) => i % 40 === 0); // 29 held-out problems of every operation and length
+
+describe("the ladder", () => {
+  it("starts from the course model and changes one named thing per variant", () => {
+    expect(LADDER[0]).toBe(VARIANTS.course);
+    expect(makeConfig(VARIANTS.course.model)).toEqual(DEFAULT_CONFIG);
+    expect(new Set(LADDER.map((v) => v.name)).size).toBe(LADDER.length);
+    for (const variant of LADDER) expect(() => makeConfig(variant.model), variant.name).not.toThrow();
+    const attendTo = LADDER.map((v) => makeConfig(v.model).attendTo);
+    expect(attendTo).toContain("self");
+    expect(attendTo).toContain("all");
+  });
+
+  it("checks its settings and variants, naming what is wrong", async () => {
+    expect(() => checkSettings({ steps: 0, seed: 0 })).toThrow("steps (training steps per variant) must be a whole number >= 1, got 0.");
+    expect(() => checkSettings({ steps: 2.5, seed: 0 })).toThrow("got 2.5");
+    expect(() => checkSettings({ steps: 10, seed: -1 })).toThrow("seed must be a whole number >= 0, got -1.");
+    const threeHeads: Variant = { name: "three heads", change: "", model: { numHeads: 3 } };
+    await expect(runLadder([threeHeads], QUICK)).rejects.toThrow('Variant "three heads": numHeads 3 does not divide dModel 64');
+    const twice: Variant = { name: "same", change: "", model: TINY };
+    await expect(runLadder([twice, twice], QUICK)).rejects.toThrow('Two variants are called "same"');
+    await expect(runLadder([twice], QUICK, { parallel: 0 })).rejects.toThrow("parallel must be a whole number >= 1, got 0.");
+  });
+
+  it("counts a variant's parameters and finds its result by name", () => {
+    const course = new Transformer();
+    expect(variantParameters(VARIANTS.course)).toBe(course.numParameters());
+    course.dispose();
+    expect(variantParameters(VARIANTS.oneLayer)).toBeLessThan(variantParameters(VARIANTS.course));
+    const results = [{ variant: VARIANTS.noMask }, { variant: VARIANTS.course }] as VariantResult[];
+    expect(resultOf(results, VARIANTS.course)).toBe(results[1]);
+    expect(() => resultOf(results, VARIANTS.oneHead)).toThrow('No result for the variant "1 head"; the results are of "no mask", "course model".');
+  });
+
+  it("scales a variant's steps by its stepsFactor", () => {
+    expect(stepsOf({ name: "a", change: "", model: {} }, { steps: 300, seed: 0 })).toBe(300);
+    expect(stepsOf({ name: "a", change: "", model: {}, stepsFactor: 2 }, { steps: 300, seed: 0 })).toBe(600);
+  });
+});
+
+describe("trainVariant", () => {
+  it("trains the variant's model for its steps, reports progress, and is the same run for the same settings", async () => {
+    const variant: Variant = { name: "tiny", change: "small", model: TINY, stepsFactor: 2 };
+    const reports: Progress[] = [];
+    const before = tf.memory().numTensors;
+    const first = await trainVariant(variant, QUICK, (p) => reports.push(p));
+    expect(tf.memory().numTensors).toBe(before);
+    expect(first.steps).toBe(12);
+    expect(first.losses).toHaveLength(12);
+    expect(first.config).toMatchObject({ ...TINY, seed: 0 });
+    expect(reports[reports.length - 1]).toMatchObject({ variant: "tiny", step: 12, steps: 12 });
+    expect(reports.flatMap((r) => r.losses)).toEqual(first.losses);
+    const lastTenth = first.losses.slice(-1); // 12 steps: the last tenth rounds to 1 step
+    expect(first.finalLoss).toBeCloseTo(lastTenth[0], 3); // losses are kept to 4 digits, finalLoss is exact
+    expect(first.heldOut.answers).toHaveLength(TEST.length);
+    const again = await trainVariant(variant, QUICK);
+    expect(again.losses).toEqual(first.losses);
+    expect(again.heldOut.answers).toEqual(first.heldOut.answers);
+    const model = modelOf(first); // the trained weights: it answers as the run did
+    expect(evaluateUnpadded(model, TEST).answers).toEqual(first.heldOut.answers);
+    model.dispose();
+  });
+});
+
+describe("runLadder", () => {
+  const variants: Variant[] = [
+    { name: "short", change: "", model: TINY },
+    { name: "long", change: "", model: TINY, stepsFactor: 3 },
+    { name: "medium", change: "", model: TINY, stepsFactor: 2 },
+  ];
+
+  /** A runner that only records when each variant starts and ends, and how many run at once. */
+  function recordingRunner() {
+    const log: string[] = [];
+    let running = 0;
+    let most = 0;
+    const run = async (variant: Variant, settings: LadderSettings): Promise<VariantResult> => {
+      log.push(`start ${variant.name}`);
+      running += 1;
+      most = Math.max(most, running);
+      await new Promise((resolve) => setTimeout(resolve, 5 * stepsOf(variant, settings)));
+      running -= 1;
+      log.push(`end ${variant.name}`);
+      return { variant, steps: stepsOf(variant, settings) } as VariantResult;
+    };
+    return { run, log, most: () => most };
+  }
+
+  it("runs `parallel` variants at a time, the longest first, and returns the results in the order given", async () => {
+    const runner = recordingRunner();
+    const finished: string[] = [];
+    const results = await runLadder(variants, QUICK, { parallel: 2, runVariant: runner.run, onResult: (r) => finished.push(r.variant.name) });
+    expect(results.map((r) => r.variant.name)).toEqual(["short", "long", "medium"]);
+    expect(runner.most()).toBe(2);
+    expect(runner.log.slice(0, 2)).toEqual(["start long", "start medium"]);
+    expect(finished).toEqual(["medium", "long", "short"]);
+  });
+
+  it("runs one at a time by default, in this thread, with the same results as trainVariant", async () => {
+    const runner = recordingRunner();
+    await runLadder(variants, QUICK, { runVariant: runner.run });
+    expect(runner.most()).toBe(1);
+    const before = tf.memory().numTensors;
+    const [short] = await runLadder(variants.slice(0, 1), QUICK);
+    expect(tf.memory().numTensors).toBe(before);
+    expect(short.losses).toEqual((await trainVariant(variants[0], QUICK)).losses);
+  });
+});
+
+describe("evaluation and the mask", () => {
+  let [causal, unmasked, selfOnly] = [] as Transformer[];
+  beforeAll(() => {
+    causal = new Transformer({ ...TINY, seed: 1 });
+    unmasked = new Transformer({ ...TINY, attendTo: "all", seed: 1 });
+    selfOnly = new Transformer({ ...TINY, attendTo: "self", seed: 1 });
+  });
+  afterAll(() => [causal, unmasked, selfOnly].forEach((m) => m.dispose()));
+
+  it("evaluateUnpadded gives the causal model's evaluate() result", () => {
+    const padded = evaluate(causal, SOME);
+    const unpadded = evaluateUnpadded(causal, SOME);
+    expect(unpadded.answers).toEqual(padded.answers);
+    expect(unpadded.perOp).toEqual(padded.perOp);
+    expect(unpadded.accuracy).toBeCloseTo(padded.accuracy, 12);
+  });
+
+  it("evaluateUnpadded answers as a model without the mask does one prompt at a time", () => {
+    const unpadded = evaluateUnpadded(unmasked, SOME);
+    expect(unpadded.answers).toEqual(SOME.map((p) => answer(unmasked, p.question)));
+    expect(Object.keys(unpadded.perOp)).toEqual([...OPERATIONS]);
+  });
+
+  it("attentionOnTarget is 0 under the causal and self-only masks and above 0 without a mask", () => {
+    for (const model of [causal, selfOnly]) {
+      const weights = attentionOnTarget(model, SOME);
+      expect(weights).toHaveLength(1);
+      expect(weights[0]).toEqual([0, 0]);
+    }
+    const open = attentionOnTarget(unmasked, SOME);
+    expect(open[0]).toHaveLength(2);
+    for (const w of open[0]) expect(w).toBeGreaterThan(0.01); // about 1 / T for an untrained model
+  });
+
+  it("nextTokenAccuracy counts the answer tokens and [END] predicted right with the whole sequence as input", () => {
+    const share = nextTokenAccuracy(causal, SOME);
+    expect(share).toBeGreaterThanOrEqual(0);
+    expect(share).toBeLessThanOrEqual(1);
+    // the same count done one problem at a time
+    let right = 0;
+    let counted = 0;
+    for (const p of SOME) {
+      const one = nextTokenAccuracy(causal, [p]);
+      const tokens = p.answer.split(" ").length + 1; // answer words and [END]
+      right += one * tokens;
+      counted += tokens;
+    }
+    expect(share).toBeCloseTo(right / counted, 10);
+  });
+
+  it("leaves no tensors behind", () => {
+    const before = tf.memory().numTensors;
+    attentionOnTarget(unmasked, SOME);
+    nextTokenAccuracy(unmasked, SOME);
+    evaluateUnpadded(unmasked, SOME);
+    expect(tf.memory().numTensors).toBe(before);
+  });
+});
+
+describe("table and figures", () => {
+  const result = (name: string, accuracy: number): VariantResult => ({
+    variant: { name, change: `${name} changed`, model: {} },
+    config: makeConfig(),
+    parameters: 105509,
+    steps: 1500,
+    seconds: 10,
+    losses: [2, 1, 0.5],
+    finalLoss: 0.5,
+    heldOut: { accuracy, perOp: { plus: 0.9, minus: 0.8, times: 0.5, divided: 0.25 }, answers: [] },
+    weights: {},
+  });
+  const results = [result("course model", 0.85), result("no mask", 0.01)];
+
+  it("has one row per variant with every column", () => {
+    const rows = ladderTableRows(results);
+    expect(rows).toHaveLength(2);
+    for (const row of rows) expect(row).toHaveLength(LADDER_TABLE_HEADERS.length);
+    expect(rows[0]).toEqual(["course model", "course model changed", "105,509", "1,500", "0.500", "85.0%", "90.0%", "80.0%", "50.0%", "25.0%"]);
+  });
+
+  it("draws exact match as variants x operations, first variant on top", () => {
+    const fig = ladderFigure(results);
+    const trace = fig.data[0] as { z: number[][] };
+    expect(trace.z).toEqual([[0.9, 0.8, 0.5, 0.25, 0.85], [0.9, 0.8, 0.5, 0.25, 0.01]]);
+    expect(fig.layout.yaxis?.ticktext).toEqual(["course model", "no mask"]);
+    expect(fig.layout.yaxis?.autorange).toBe("reversed");
+    expect(fig.layout.xaxis?.ticktext).toEqual([...OPERATIONS, "all"]);
+    expect(fig.layout.coloraxis).toMatchObject({ cmin: 0, cmax: 1, colorbar: { title: { text: "1 = all right" } } });
+  });
+
+  it("averages loss curves over blocks so that each has at most the points asked for", () => {
+    const losses = Array.from({ length: 1000 }, (_, i) => 1 + (i % 10)); // blocks of 10 average to 5.5
+    const fig = lossCurvesFigure([{ name: "a", losses }, { name: "b", losses: losses.slice(0, 7) }], 100);
+    const [a, b] = fig.data as { x: number[]; y: number[] }[];
+    expect(a.x).toHaveLength(100);
+    expect(a.x[0]).toBe(10);
+    expect(a.x[99]).toBe(1000);
+    expect(new Set(a.y)).toEqual(new Set([5.5]));
+    expect(b.y).toEqual([1, 2, 3, 4, 5, 6, 7]);
+  });
+});
+
+describe("runLadder on worker threads", () => {
+  const variants: Variant[] = [
+    { name: "causal", change: "", model: TINY },
+    { name: "open", change: "", model: { ...TINY, attendTo: "all" }, stepsFactor: 2 },
+  ];
+
+  it("gives the same results as training in this thread, with progress from the threads", async () => {
+    const progress: Progress[] = [];
+    const onThreads = await runLadder(variants, QUICK, { threads: 2, onProgress: (p) => progress.push(p) });
+    const here = await runLadder(variants, QUICK);
+    expect(onThreads.map((r) => r.variant.name)).toEqual(["causal", "open"]);
+    expect(onThreads.map((r) => r.losses)).toEqual(here.map((r) => r.losses));
+    expect(onThreads.map((r) => r.heldOut)).toEqual(here.map((r) => r.heldOut));
+    expect(progress.filter((p) => p.variant === "open").flatMap((p) => p.losses)).toEqual(here[1].losses);
+    const model = modelOf(onThreads[1]); // the weights came back whole
+    expect(evaluateUnpadded(model, SOME).answers).toEqual(SOME.map((p) => here[1].heldOut.answers[TEST.indexOf(p)]));
+    model.dispose();
+  });
+
+  it("names the variant when it fails on its thread, and checks the thread count", async () => {
+    await expect(runLadder(variants.slice(0, 1), { ...QUICK, train: { learningRate: -1 } }, { threads: 1 }))
+      .rejects.toThrow('Variant "causal" failed on its thread: learningRate must be positive, got -1.');
+    await expect(runLadder(variants, QUICK, { threads: -1 })).rejects.toThrow("threads must be a whole number >= 0 (0 trains in this thread), got -1.");
+  });
+});

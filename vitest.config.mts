@@ -2,7 +2,7 @@ import { defineConfig } from "vitest/config";
 
 // Tests that start kernels, browsers or other processes; everything else is a unit test of lib
 // (`npm run test:unit` runs only those). Add a new such file here.
-const INTEGRATION = ["notebooks", "browser", "build-site", "scripts", "notebook-tools", "resume"].map((name) => `tests/${name}.test.ts`);
+const INTEGRATION = ["notebooks", "browser", "build-site", "scripts", "notebook-tools", "resume", "solutions", "bundle", "kernel-errors"].map((name) => `tests/${name}.test.ts`);
 
 export default defineConfig({
   test: {

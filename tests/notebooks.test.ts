@@ -18,8 +18,9 @@ const RUNNER_TEST_TIMEOUT_MS = 5 * 60_000; // a few kernel starts; generous for 
 const KERNELSPEC = { name: "tslab", display_name: "TypeScript", language: "typescript" };
 
 /** Constants changed for the first two passes only: the third pass (the saved one) runs the notebook as committed. */
-const RERUN_SETTINGS: Record<string, Record<string, number>> = {
+const RERUN_SETTINGS: Record<string, Record<string, string | number>> = {
   "06-training.ipynb": { TIME_BUDGET_SECONDS: 10 },
+  "08-long-contexts.ipynb": { LENGTHS: "[16, 32, 64, 128, 256]" },
 };
 
 /** Constants changed for all three passes: the experiments notebook trains its whole ladder for minutes as committed. */

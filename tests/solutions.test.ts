@@ -15,8 +15,10 @@ const SOLUTION_CODE = /```typescript\n([\s\S]*?)```/g;
 const CELL_TIMEOUT_S = 420;
 const NOTEBOOK_TIMEOUT_MS = 10 * 60_000;
 /** Constants replaced for the run (the runner's --set), so that training notebooks take seconds, not minutes. */
-const SHORT_SETTINGS: Record<string, Record<string, number>> = {
+const SHORT_SETTINGS: Record<string, Record<string, string | number>> = {
   "06-training.ipynb": { TIME_BUDGET_SECONDS: 10 },
+  "07-experiments.ipynb": { STEPS: 20 },
+  "08-long-contexts.ipynb": { LENGTHS: "[16, 32, 64, 128, 256]" },
 };
 
 interface Output {
@@ -84,7 +86,7 @@ function verdicts(executed: Notebook): { cell: number; passed: boolean; printed:
     });
 }
 
-function runNotebook(file: string, out: string, set: Record<string, number> = {}): Promise<{ code: number | null; output: string }> {
+function runNotebook(file: string, out: string, set: Record<string, string | number> = {}): Promise<{ code: number | null; output: string }> {
   const settings = Object.entries(set).flatMap(([key, value]) => ["--set", `${key}=${value}`]);
   const args = [NOTEBOOK_RUNNER, file, "--out", out, "--timeout", String(CELL_TIMEOUT_S), ...settings];
   return new Promise((resolve, reject) => {

@@ -247,8 +247,8 @@ export interface RunOptions {
   timeBudgetSeconds?: number; // stop when training has taken this long
   /**
    * With a time budget, on a fresh run: measure the steps per second early (during warm-up) and set
-   * the total steps so that the cosine decay ends when the budget does. The fitted steps are saved
-   * with the config, so a resumed run follows the same schedule.
+   * the total steps so that the cosine decay ends when the budget does (never more than config.steps).
+   * The fitted steps are saved with the config, so a resumed run follows the same schedule.
    */
   fitScheduleToBudget?: boolean;
   checkpointPath?: string; // saved every `checkpointEvery` steps, at the end, and when a worker fails
@@ -313,7 +313,8 @@ export async function runTraining(trainer: Trainer, options: RunOptions = {}): P
     if (fit && trainer.step === fit.from) fitFromSeconds = seconds();
     if (fit && trainer.step === fit.at) {
       const stepsPerSecond = (fit.at - fit.from) / (seconds() - fitFromSeconds);
-      const totalSteps = Math.max(fit.at + 1, fit.at + Math.floor((timeBudgetSeconds - seconds()) * stepsPerSecond));
+      const fitted = Math.max(fit.at + 1, fit.at + Math.floor((timeBudgetSeconds - seconds()) * stepsPerSecond));
+      const totalSteps = Math.min(trainer.config.steps, fitted); // a budget longer than the schedule needs ends the run early
       trainer.setTotalSteps(totalSteps);
       options.onScheduleFitted?.({ totalSteps, stepsPerSecond, measuredSteps: fit.at - fit.from });
     }

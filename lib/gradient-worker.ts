@@ -2,6 +2,7 @@
 // tfjs backend and copy of the model; for each job it loads the shared weights and writes the
 // gradients of its shards into shared memory.
 import * as v8 from "v8";
+import * as vm from "vm";
 import * as tf from "@tensorflow/tfjs";
 import { parentPort } from "worker_threads";
 import { initBackend } from "./backend";
@@ -11,6 +12,15 @@ import { threadData } from "./threads";
 import { shardGradients } from "./train";
 
 const send = (reply: WorkerReply) => parentPort!.postMessage(reply);
+
+/** Every this many steps the worker collects its garbage before it reports its heap, so that the heap reported then is what is alive. */
+export const HEAP_SAMPLE_EVERY = 250;
+
+/** V8's full garbage collection, made callable in this thread without starting node with --expose-gc. */
+function garbageCollector(): () => void {
+  v8.setFlagsFromString("--expose-gc");
+  return vm.runInNewContext("gc") as () => void;
+}
 
 async function main(): Promise<void> {
   const setup = threadData<WorkerSetup>();
@@ -22,6 +32,7 @@ async function main(): Promise<void> {
   const shardCount = setup.gradients.byteLength / 4 / total;
   const gradients = Array.from({ length: shardCount }, (_, s) => new Float32Array(setup.gradients, s * total * 4, total));
 
+  const collectGarbage = garbageCollector();
   parentPort!.on("message", (job: WorkerJob) => {
     try {
       const started = performance.now();
@@ -30,6 +41,7 @@ async function main(): Promise<void> {
       });
       const loaded = performance.now();
       const losses = job.shards.map(({ index, batch }) => shardGradients(model, batch, job.tokenCount, gradients[index]));
+      if (job.step % HEAP_SAMPLE_EVERY === 0) collectGarbage();
       const timing = {
         loadMs: loaded - started,
         gradientMs: performance.now() - loaded,

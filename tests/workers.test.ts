@@ -107,16 +107,16 @@ describe("training on worker threads", () => {
     const samples: { step: number; workers: WorkerTiming[] }[] = [];
     await runTraining(trainer, {
       onStep: ({ step, workers }) => {
-        if ([10, 100, 500, 1000].includes(step)) samples.push({ step, workers: workers! });
+        if ([250, 500, 750, 1000].includes(step)) samples.push({ step, workers: workers! }); // the workers collect garbage first on these steps
       },
     });
     console.log(samples.map(({ step, workers }) => `step ${step}: ${workers.map((w) => `worker ${w.worker} ${w.numTensors} tensors, heap ${w.heapMB.toFixed(1)} MB`).join("; ")}`).join("\n"));
-    expect(samples.map((s) => s.step)).toEqual([10, 100, 500, 1000]);
+    expect(samples.map((s) => s.step)).toEqual([250, 500, 750, 1000]);
     const [first, ...later] = samples;
     for (const { step, workers } of later) {
       workers.forEach((w, i) => {
         expect(w.numTensors, `worker ${i} tensors at step ${step}`).toBe(first.workers[i].numTensors);
-        expect(w.heapMB - first.workers[i].heapMB, `worker ${i} heap growth to step ${step}, MB`).toBeLessThan(64); // loose, as in tests/memory.test.ts: V8 collects when it likes
+        expect(w.heapMB - first.workers[i].heapMB, `worker ${i} heap growth to step ${step}, MB`).toBeLessThan(8); // measured after a full collection
       });
     }
     trainer.dispose();

@@ -282,7 +282,7 @@ export async function runTraining(trainer: Trainer, options: RunOptions = {}): P
   const evaluations: EvalInfo[] = [];
   await trainer.ready();
   const started = Date.now();
-  let evalTime = 0; // evaluation does not count as training time
+  let evalTime = 0; // evaluations and their onEval callbacks do not count as training time
   let lossSum = 0;
   let lossCount = 0;
   let fitFromSeconds = 0;
@@ -291,11 +291,11 @@ export async function runTraining(trainer: Trainer, options: RunOptions = {}): P
     if (!test) return;
     const evalStarted = Date.now();
     const result = evaluate(trainer.model, test);
-    evalTime += Date.now() - evalStarted;
-    const info = { ...result, step: trainer.step, seconds: seconds(), loss: lossCount ? lossSum / lossCount : NaN };
+    const info = { ...result, step: trainer.step, seconds: seconds() - (Date.now() - evalStarted) / 1000, loss: lossCount ? lossSum / lossCount : NaN };
     [lossSum, lossCount] = [0, 0];
     evaluations.push(info);
     options.onEval?.(info);
+    evalTime += Date.now() - evalStarted; // the callback's time (drawing, analysis) does not count either
   };
   const save = () => checkpointPath && trainer.save(checkpointPath, checkpointMetadata);
   while (trainer.step < trainer.config.steps && seconds() < timeBudgetSeconds && !options.shouldStop?.()) {

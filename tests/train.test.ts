@@ -259,6 +259,15 @@ describe("runTraining", () => {
     trainer.dispose();
   });
 
+  it("does not count evaluations or their onEval callback as training time", async () => {
+    const trainer = new Trainer(new Transformer(TINY), TRAIN, { ...QUICK, steps: 12 });
+    const busy = (ms: number) => { const until = Date.now() + ms; while (Date.now() < until); };
+    const evaluations = await runTraining(trainer, { test: SPLIT.test.slice(0, 4), evalEvery: 2, timeBudgetSeconds: 1.5, onEval: () => busy(400) });
+    expect(trainer.step).toBe(12); // 6 callbacks of 0.4 s would have used up a budget of 1.5 s after 8 steps
+    for (const e of evaluations) expect(e.seconds).toBeLessThan(1.5);
+    trainer.dispose();
+  });
+
   it("does not refit a resumed run or one without a budget", async () => {
     const trainer = new Trainer(new Transformer(TINY), TRAIN, { ...QUICK, steps: 30 });
     let fitted = false;

@@ -1,0 +1,71 @@
+// What the heads and layer rungs of notebook 7's ladder say, as sentences for the run in front of
+// the learner: every case the results can fall into gets its own wording.
+import { VariantResult } from "./experiments";
+
+/** Differences below this many points of held-out exact match count as "about the same". */
+export const NOISE_POINTS = 3;
+
+/** Below this held-out exact match for every variant compared, their differences mean nothing yet. */
+export const UNTRAINED_ACCURACY = 0.2;
+
+/** The one line to print instead of a reading when every variant compared is still guessing. */
+function untrainedLine(results: VariantResult[], about: string): string | undefined {
+  const best = Math.max(...results.map((r) => r.heldOut.accuracy));
+  if (best >= UNTRAINED_ACCURACY) return undefined;
+  return `None of these variants answers ${100 * UNTRAINED_ACCURACY}% of the held-out problems yet (the best: ${(100 * best).toFixed(1)}%), ` +
+    `so their differences say nothing about ${about} yet: raise STEPS.`;
+}
+
+/** Points of held-out exact match by which `a` is ahead of `b` (negative: behind). */
+export function pointsAhead(a: VariantResult, b: VariantResult): number {
+  return 100 * (a.heldOut.accuracy - b.heldOut.accuracy);
+}
+
+const points = (x: number) => `${Math.abs(x).toFixed(1)} points`;
+const aheadOrBehind = (x: number) => `${x >= 0 ? "ahead by" : "behind by"} ${points(x)}`;
+type HeadsVerdict = "same" | "four" | "one";
+
+function headsVerdict(four: VariantResult, one: VariantResult, noise: number): HeadsVerdict {
+  const gap = pointsAhead(four, one);
+  return Math.abs(gap) < noise ? "same" : gap > 0 ? "four" : "one";
+}
+
+/**
+ * Four heads against one at the full width (`wide`) and at a narrow one (`narrow`), each pair
+ * [four heads, one head]: a line per width, then what the two together suggest.
+ */
+export function headsReading(wide: [VariantResult, VariantResult], narrow: [VariantResult, VariantResult], noise = NOISE_POINTS): string[] {
+  const line = ([four, one]: [VariantResult, VariantResult], verdict: HeadsVerdict) => {
+    const what = { same: "one head does about as well as four", four: "four heads do better than one", one: "one head does better than four" }[verdict];
+    const dh = (r: VariantResult) => r.config.dModel / r.config.numHeads;
+    return `At D ${four.config.dModel}, ${what} in this run: 4 heads of Dh ${dh(four)} ${aheadOrBehind(pointsAhead(four, one))} against 1 head of Dh ${dh(one)}.`;
+  };
+  const untrained = untrainedLine([...wide, ...narrow], "heads");
+  if (untrained) return [untrained];
+  const [w, n] = [headsVerdict(...wide, noise), headsVerdict(...narrow, noise)];
+  const thin = narrow[0].config.dModel / narrow[0].config.numHeads;
+  const why =
+    n === "one" ? `Split four ways, each narrow head has only ${thin} numbers for its queries and keys: here the width of each head matters more than the number of heads.`
+    : n === "four" && w === "four" ? "More heads do better at both widths in this run."
+    : n === "four" ? "Several heads help only once the model is narrow: at the full width one wide head is enough for this task."
+    : w === "same" ? "At both widths the number of heads hardly matters here: one softmax can spread its weight over every token the answer needs."
+    : "The narrow pair does not repeat the full-width difference, so this run cannot say whether it comes from the number of heads or from their width.";
+  return [line(wide, w), line(narrow, n), why];
+}
+
+/**
+ * Two layers against one at equal steps, and against one layer given twice the steps (about the
+ * same cost): the two measured gaps, then what they mean together.
+ */
+export function depthReading(twoLayers: VariantResult, oneLayer: VariantResult, oneLayerLonger: VariantResult, noise = NOISE_POINTS): string[] {
+  const untrained = untrainedLine([twoLayers, oneLayer, oneLayerLonger], "depth");
+  if (untrained) return [untrained];
+  const [sameSteps, sameCost] = [pointsAhead(twoLayers, oneLayer), pointsAhead(twoLayers, oneLayerLonger)];
+  const facts = `At equal steps two layers are ${aheadOrBehind(sameSteps)}; against one layer given twice the steps they are ${aheadOrBehind(sameCost)}.`;
+  const meaning =
+    sameSteps <= -noise ? "So in this run one layer learns faster than two: at this budget the second layer costs more than it buys. Whether depth pays with many more steps, this budget cannot tell (the README has longer runs)."
+    : sameSteps < noise ? `So in this run the second layer buys nothing measurable at equal steps (less than ${noise} points).`
+    : sameCost < noise ? `So in this run depth mostly speeds learning up: given the steps a second layer would cost, one layer catches up (to within ${noise} points).`
+    : "So in this run depth matters beyond speed: even with twice the steps, one layer stays behind. Whether it catches up with many more steps, this budget cannot tell (the README has longer runs).";
+  return [facts, meaning];
+}

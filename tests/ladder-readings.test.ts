@@ -1,0 +1,57 @@
+import { describe, expect, it } from "vitest";
+import { VariantResult } from "../lib/experiments";
+import { depthReading, headsReading, pointsAhead } from "../lib/ladder-readings";
+import { makeConfig } from "../lib/model";
+
+const result = (accuracy: number, model: { dModel?: number; numHeads?: number } = {}): VariantResult => ({
+  variant: { name: "v", change: "", model: {} },
+  config: makeConfig(model),
+  parameters: 0,
+  steps: 1500,
+  seconds: 1,
+  losses: [],
+  finalLoss: 0,
+  heldOut: { accuracy, perOp: {}, answers: [] },
+  weights: {},
+});
+const wide = (four: number, one: number): [VariantResult, VariantResult] => [result(four), result(one, { numHeads: 1 })];
+const narrow = (four: number, one: number): [VariantResult, VariantResult] => [result(four, { dModel: 16 }), result(one, { dModel: 16, numHeads: 1 })];
+
+describe("ladder readings", () => {
+  it("measures the gap in points", () => {
+    expect(pointsAhead(result(0.56), result(0.719))).toBeCloseTo(-15.9, 6);
+  });
+
+  it("says one layer learns faster when it is ahead at equal steps, and never calls that depth speeding learning up", () => {
+    const [facts, meaning] = depthReading(result(0.561), result(0.719), result(0.786));
+    expect(facts).toBe("At equal steps two layers are behind by 15.8 points; against one layer given twice the steps they are behind by 22.5 points.");
+    expect(meaning).toMatch(/one layer learns faster than two/);
+    expect(meaning).not.toMatch(/speeds learning up/);
+  });
+
+  it("tells apart depth that speeds learning up, depth that matters beyond speed, and no measurable difference", () => {
+    expect(depthReading(result(0.9), result(0.7), result(0.89))[1]).toMatch(/depth mostly speeds learning up/);
+    expect(depthReading(result(0.9), result(0.7), result(0.8))[1]).toMatch(/depth matters beyond speed/);
+    expect(depthReading(result(0.9), result(0.89), result(0.95))[1]).toMatch(/buys nothing measurable at equal steps \(less than 3 points\)/);
+  });
+
+  it("reads nothing into the gaps while every variant compared is below 20%", () => {
+    expect(depthReading(result(0.02), result(0.15), result(0.19))).toEqual([
+      "None of these variants answers 20% of the held-out problems yet (the best: 19.0%), so their differences say nothing about depth yet: raise STEPS.",
+    ]);
+    expect(headsReading(wide(0.1, 0.01), narrow(0.05, 0.0))).toHaveLength(1);
+    expect(headsReading(wide(0.1, 0.01), narrow(0.25, 0.0))).toHaveLength(3);
+  });
+
+  it("words the heads for every combination of the two widths, with the measured gaps", () => {
+    const [atWide, atNarrow, why] = headsReading(wide(0.56, 0.257), narrow(0.231, 0.144));
+    expect(atWide).toBe("At D 64, four heads do better than one in this run: 4 heads of Dh 16 ahead by 30.3 points against 1 head of Dh 64.");
+    expect(atNarrow).toMatch(/^At D 16, four heads do better than one in this run: 4 heads of Dh 4 ahead by 8.7 points against 1 head of Dh 16\.$/);
+    expect(why).toMatch(/better at both widths/);
+    expect(headsReading(wide(0.9, 0.9), narrow(0.5, 0.7))[2]).toMatch(/only 4 numbers for its queries and keys/);
+    expect(headsReading(wide(0.9, 0.9), narrow(0.7, 0.5))[2]).toMatch(/only once the model is narrow/);
+    expect(headsReading(wide(0.9, 0.9), narrow(0.7, 0.7))[2]).toMatch(/hardly matters/);
+    expect(headsReading(wide(0.9, 0.7), narrow(0.7, 0.7))[2]).toMatch(/cannot say/);
+    expect(headsReading(wide(0.7, 0.9), narrow(0.7, 0.7))[0]).toMatch(/one head does better than four/);
+  });
+});

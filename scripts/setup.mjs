@@ -32,12 +32,10 @@ function run(command, args, { quiet = false, warnings = false } = {}) {
   throw new Error(`${command} ${args.join(" ")} failed (${result.error?.message ?? `exit ${result.status}`})`);
 }
 
+/** "3.11.7", or undefined when `python` does not start. */
 function pythonVersion(python) {
-  try {
-    return run(python, ["-c", "import sys; print('%d.%d.%d' % sys.version_info[:3])"], { quiet: true }).trim();
-  } catch {
-    return undefined;
-  }
+  const result = spawnSync(python, ["-c", "import sys; print('%d.%d.%d' % sys.version_info[:3])"], { env, encoding: "utf8" });
+  return result.status === 0 ? result.stdout.trim() : undefined;
 }
 
 /** The first candidate that is new enough: macOS's own python3 is 3.9, so a newer `python` may follow it. */

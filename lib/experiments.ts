@@ -160,7 +160,7 @@ function storedWeights(model: Transformer): Record<string, StoredTensor> {
   return out;
 }
 
-/** A model with a result's trained weights (dispose it, or make it inside keep()). */
+/** A model with a result's trained weights (dispose it, or make it inside remake()). */
 export function modelOf(result: VariantResult): Transformer {
   const model = new Transformer(result.config);
   for (const [name, variable] of Object.entries(model.namedWeights())) {

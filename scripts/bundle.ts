@@ -4,12 +4,12 @@
 // (esbuild, rolldown and lightningcss ship one binary package per platform). DIR/wheels: the Python
 // wheels of requirements.txt for each platform and Python version below. pip resolves environment
 // markers (numpy's python_version, Windows-only packages) for the machine it runs on, so uv
-// resolves the list for each target first and pip downloads exactly that list.
-import { spawn, spawnSync } from "node:child_process";
+// resolves the list for each target first and pip downloads exactly that list, four targets at a time.
+import { execFile } from "node:child_process";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { parseArgs } from "node:util";
+import { parseArgs, promisify } from "node:util";
 import { ROOT, VENV_PYTHON, jupyterEnv } from "./jupyter-env.mjs";
 
 export const PYTHON_VERSIONS = ["3.10", "3.11", "3.12", "3.13", "3.14"];
@@ -59,22 +59,10 @@ export function lockedPackages(lock: { packages: Record<string, LockEntry> }, pl
     .map(([key, entry]) => `${entry.name ?? key.slice(key.lastIndexOf("node_modules/") + "node_modules/".length)}@${entry.version}`);
 }
 
-function run(command: string, args: string[]): string {
-  const result = spawnSync(command, args, { cwd: ROOT, env, encoding: "utf8", shell: process.platform === "win32" && command === "npm", maxBuffer: 1 << 26 });
-  if (result.status !== 0) throw new Error(`${command} ${args.slice(0, 6).join(" ")} ... failed:\n${result.stderr || result.error}`);
-  return result.stdout;
-}
-
-/** Runs a command without blocking, so several pip downloads share the wait for the network. */
-function runAsync(command: string, args: string[]): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(command, args, { cwd: ROOT, env, stdio: ["ignore", "ignore", "pipe"] });
-    let stderr = "";
-    child.stderr.on("data", (chunk) => (stderr += chunk));
-    child.on("error", reject);
-    child.on("close", (code) => (code === 0 ? resolve() : reject(new Error(`${command} ${args.join(" ")} failed:\n${stderr.slice(-3000)}`))));
-  });
-}
+const execFileAsync = promisify(execFile);
+/** Runs a command in the Jupyter environment (npm through a shell on Windows, as Node >= 20.12 requires); rejects with its stderr. */
+const run = (command: string, args: string[]) =>
+  execFileAsync(command, args, { cwd: ROOT, env, encoding: "utf8", shell: process.platform === "win32" && command === "npm", maxBuffer: 1 << 26 });
 
 /** The bundle's targets: every laptop, or (--host-only, for the test) only this machine's platform and Python. */
 export function targetsFor(hostOnly: boolean, host = { platform: process.platform, arch: process.arch }, hostPython = "3.11") {
@@ -85,24 +73,24 @@ export function targetsFor(hostOnly: boolean, host = { platform: process.platfor
 }
 type Targets = ReturnType<typeof targetsFor>;
 
-function npmCache(out: string, targets: Targets): number {
+async function npmCache(out: string, targets: Targets): Promise<number> {
   const lock = JSON.parse(fs.readFileSync(path.join(ROOT, "package-lock.json"), "utf8"));
   const specs = lockedPackages(lock, targets.npm);
-  run("npm", ["cache", "add", "--prefer-offline", "--cache", path.join(out, "npm-cache"), ...specs]);
+  await run("npm", ["cache", "add", "--prefer-offline", "--cache", path.join(out, "npm-cache"), ...specs]);
   return specs.length;
 }
 
 async function wheels(out: string, scratch: string, { wheels: platforms, pythons }: Targets): Promise<number> {
   const uvDir = path.join(scratch, "uv");
-  run(VENV_PYTHON, ["-m", "pip", "install", "-q", "--target", uvDir, `uv==${UV_VERSION}`]);
+  await run(VENV_PYTHON, ["-m", "pip", "install", "-q", "--target", uvDir, `uv==${UV_VERSION}`]);
   const uv = path.join(uvDir, "bin", process.platform === "win32" ? "uv.exe" : "uv");
   const dest = path.join(out, "wheels");
   const targets = platforms.flatMap(([uvPlatform, pipTags]) => pythons.map((version) => ({ uvPlatform, pipTags, version })));
   const download = async ({ uvPlatform, pipTags, version }: (typeof targets)[number]) => {
     const pinned = path.join(scratch, `requirements-${uvPlatform}-${version}.txt`);
-    await runAsync(uv, ["pip", "compile", "-q", "--no-header", "--no-annotate", "--only-binary", ":all:", "--python-version", version,
+    await run(uv, ["pip", "compile", "-q", "--no-header", "--no-annotate", "--only-binary", ":all:", "--python-version", version,
       "--python-platform", uvPlatform, "-o", pinned, "requirements.txt"]);
-    await runAsync(VENV_PYTHON, ["-m", "pip", "download", "-q", "--no-deps", "--only-binary=:all:", ...pipTags.flatMap((tag) => ["--platform", tag]),
+    await run(VENV_PYTHON, ["-m", "pip", "download", "-q", "--no-deps", "--only-binary=:all:", ...pipTags.flatMap((tag) => ["--platform", tag]),
       "--python-version", version, "--implementation", "cp", "--dest", dest, "-r", pinned]);
   };
   for (let i = 0; i < targets.length; i += 4) await Promise.all(targets.slice(i, i + 4).map(download));
@@ -121,11 +109,11 @@ async function main(): Promise<void> {
     process.exit(2);
   }
   const out = path.resolve(values.out);
-  const hostPython = run(VENV_PYTHON, ["-c", "import sys; print(f'{sys.version_info[0]}.{sys.version_info[1]}')"]).trim();
+  const hostPython = (await run(VENV_PYTHON, ["-c", "import sys; print(f'{sys.version_info[0]}.{sys.version_info[1]}')"])).stdout.trim();
   const targets = targetsFor(values["host-only"] ?? false, undefined, hostPython);
   const scratch = fs.mkdtempSync(path.join(os.tmpdir(), "bundle-"));
   try {
-    console.log(`npm packages: ${npmCache(out, targets)} (${size(path.join(out, "npm-cache"))})`);
+    console.log(`npm packages: ${await npmCache(out, targets)} (${size(path.join(out, "npm-cache"))})`);
     console.log(`python wheels: ${await wheels(out, scratch, targets)} platform x version targets (${size(path.join(out, "wheels"))})`);
     console.log(`\nOn each laptop, in a copy of this folder: node scripts/setup.mjs --bundle ${out}, then npm start`);
   } finally {

@@ -7,7 +7,10 @@ import { spawnSync } from "node:child_process";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 
-/** A venv's programs: `Scripts\*.exe` on Windows, `bin/*` elsewhere. */
+/**
+ * A venv's programs: `Scripts\*.exe` on Windows, `bin/*` elsewhere.
+ * @param {string} venvDir
+ */
 export function venvPaths(venvDir, platform = process.platform) {
   const windows = platform === "win32";
   const join = windows ? path.win32.join : path.posix.join;
@@ -24,6 +27,8 @@ export function pythonCandidates(platform = process.platform, env = process.env)
 /**
  * How notebooks/lib points at lib/: a relative symlink where git checks one out (Linux, macOS);
  * a junction on Windows, which needs no administrator or developer mode but an absolute target.
+ * @param {string} root
+ * @returns {{ target: string, type: "dir" | "junction" }}
  */
 export function libLink(root, platform = process.platform) {
   return platform === "win32"
@@ -31,7 +36,11 @@ export function libLink(root, platform = process.platform) {
     : { target: "../lib", type: "dir" };
 }
 
-/** The kernel spec: node and the launcher by absolute path, so no shebang and no `node` on PATH are needed. */
+/**
+ * The kernel spec: node and the launcher by absolute path, so no shebang and no `node` on PATH are needed.
+ * @param {string} nodePath
+ * @param {string} launcher
+ */
 export function kernelSpec(nodePath, launcher) {
   return { argv: [nodePath, launcher, "kernel", "--config-path", "{connection_file}"], display_name: "TypeScript", language: "typescript" };
 }

@@ -1,3 +1,4 @@
+// @ts-check
 // Errors a learner meets in a notebook, shown plainly. When a cell throws, tslab prints the error with
 // console.error(error): Node then shows the line of the compiled file that threw (for lib that is
 // notebooks/lib/<name>.js, a file that exists only as .ts), the message, and every stack frame,
@@ -13,7 +14,10 @@ const HIDDEN_FILES = [/^node:/, /[\\/]node_modules[\\/]tslab[\\/]/];
 const CELL_FILE = /^evalmachine\./; // the compiled cell: its line numbers are not the cell's
 const LIB_FILE = /[\\/](?:notebooks[\\/])?lib[\\/]([\w-]+)\.js$/; // tslab's compiled name of lib/<name>.ts
 
-/** One stack line -> "    at fn (lib/x.ts)" or "    at fn (relative/file.js:line:col)", or undefined to hide it. */
+/**
+ * One stack line -> "    at fn (lib/x.ts)" or "    at fn (relative/file.js:line:col)", or undefined to hide it.
+ * @param {string} line
+ */
 function shownFrame(line) {
   const match = FRAME.exec(line);
   if (!match) return undefined;
@@ -26,13 +30,17 @@ function shownFrame(line) {
   return fn ? `    at ${fn} (${where})` : `    at ${where}`;
 }
 
-/** The text shown for an error a cell threw: message first, then the frames worth reading. */
+/**
+ * The text shown for an error a cell threw: message first, then the frames worth reading.
+ * @param {Error} error
+ */
 function describeError(error) {
   const header = `${error.name}: ${error.message}`;
   const frames = String(error.stack ?? "").split("\n").filter((line) => /^\s+at /.test(line));
   return [header, ...frames.map(shownFrame).filter((frame) => frame !== undefined)].join("\n");
 }
 
+/** Makes console.error(error) print describeError(error); other calls print as before. */
 function installPlainErrors() {
   const printError = console.error;
   console.error = (...args) => {

@@ -104,7 +104,7 @@ def check_offline():
 
 def cell_label(nb, cell_index):
     """'code cell 2 (cell 3 counting all cells): `first line`', both counts 1-based."""
-    if nb.cells[cell_index].metadata.get("run_notebook") == "tensor count":
+    if cell_index >= len(nb.cells) or nb.cells[cell_index].metadata.get("run_notebook") == "tensor count":
         return "the runner's tensor count cell"
     code_number = sum(1 for cell in nb.cells[: cell_index + 1] if cell.cell_type == "code")
     first_line = nb.cells[cell_index].source.strip().splitlines()[0] if nb.cells[cell_index].source.strip() else ""
@@ -140,17 +140,17 @@ def failure_text(cell, execute_reply):
     return ANSI_ESCAPE.sub("", "\n".join(problems)).strip() or None
 
 
-def tensor_count(cell):
+def tensor_count(cell, prefix):
     """{'numTensors': n, 'numBytes': b} from the tensor count cell's output, or None if tfjs was never loaded."""
     text = "".join(output.text for output in cell.outputs if output.output_type == "stream" and output.name == "stdout")
     found = re.search(rf"{re.escape(TENSOR_MARKER)} (.*)", text)
     if not found:
-        raise NotebookFailure(f"the runner's tensor count cell printed no count (its output: {text!r})")
+        raise NotebookFailure(f"{prefix}the runner's tensor count cell printed no count (its output: {text!r})")
     return json.loads(found.group(1))
 
 
 async def execute_passes(nb, name, cwd, timeout, passes, rerun_settings):
-    """Executes nb in place; returns the tensor count after each pass. Raises NotebookFailure at the first failing cell."""
+    """Executes nb in place; returns the number of tensors after each pass. Raises NotebookFailure at the first failing cell."""
     where = {"prefix": f"{name}: ", "index": 0}
 
     def check_cell(cell, cell_index, execute_reply):
@@ -165,6 +165,18 @@ async def execute_passes(nb, name, cwd, timeout, passes, rerun_settings):
         on_cell_execute=lambda cell, cell_index: where.update(index=cell_index),
         on_cell_executed=check_cell,
     )
+
+    async def run_cells():
+        """Every code cell in order (counted from 1, as in a new kernel), then the tensor count cell; returns its count."""
+        code_cells = [(index, cell) for index, cell in enumerate(nb.cells) if cell.cell_type == "code" and cell.source.strip()]
+        for execution_count, (index, cell) in enumerate(code_cells, start=1):
+            await client.async_execute_cell(cell, index, execution_count=execution_count)
+        nb.cells.append(nbformat.v4.new_code_cell(TENSOR_COUNT_SOURCE, metadata={"run_notebook": "tensor count"}))
+        try:
+            return tensor_count(await client.async_execute_cell(nb.cells[-1], len(nb.cells) - 1), where["prefix"])
+        finally:
+            nb.cells.pop()
+
     final_sources = [cell.source for cell in nb.cells]
     if rerun_settings:
         apply_settings(nb, name, rerun_settings)
@@ -180,47 +192,27 @@ async def execute_passes(nb, name, cwd, timeout, passes, rerun_settings):
                     cell.source = source
                 await ensure_async(client.km.restart_kernel(now=True))
                 await ensure_async(client.kc.wait_for_ready(timeout=KERNEL_START_TIMEOUT_S))
-            if number != 2:
-                execution_count = 0  # a new or restarted kernel counts from 1
             try:
-                for index, cell in enumerate(nb.cells):
-                    if cell.cell_type == "code" and cell.source.strip():
-                        execution_count += 1
-                        await client.async_execute_cell(cell, index, execution_count=execution_count)
-                counter = nbformat.v4.new_code_cell(TENSOR_COUNT_SOURCE, metadata={"run_notebook": "tensor count"})
-                nb.cells.append(counter)
-                try:
-                    await client.async_execute_cell(counter, len(nb.cells) - 1)
-                finally:
-                    nb.cells.pop()
+                counts.append(await run_cells())
             except (CellTimeoutError, DeadKernelError) as error:
-                index = where["index"]
-                label = cell_label(nb, index) if index < len(nb.cells) else "the runner's tensor count cell"
+                label = cell_label(nb, where["index"])
                 what = (f"the kernel died during {label}" if isinstance(error, DeadKernelError) else
                         f"{label}: its outputs did not all arrive within {OUTPUT_DRAIN_TIMEOUT_S} s" if "IOPub" in str(error) else
                         f"{label} did not finish within {timeout} s")
                 raise NotebookFailure(f"{where['prefix']}{what}") from None
-            try:
-                counts.append(tensor_count(counter))
-            except NotebookFailure as failure:
-                raise NotebookFailure(f"{where['prefix']}{failure}") from None
             if counts[-1] is None and any("@tensorflow/tfjs" in cell.source for cell in nb.cells):
                 raise NotebookFailure(f"{where['prefix']}the notebook imports tfjs but globalThis._tfengine is missing: "
                                       "this tfjs keeps its engine elsewhere, so the runner cannot count tensors")
-            if number == 2 and tensors(counts[1]) > tensors(counts[0]):
+            tensors = [count["numTensors"] if count else 0 for count in counts]
+            if number == 2 and tensors[1] > tensors[0]:
                 raise NotebookFailure(
-                    f"{where['prefix']}tfjs holds {tensors(counts[1])} tensors, {tensors(counts[1]) - tensors(counts[0])} more than "
-                    f"after the first run ({tensors(counts[0])}): re-running the cells leaks tensors (make them inside tf.tidy or keep())")
+                    f"{where['prefix']}tfjs holds {tensors[1]} tensors, {tensors[1] - tensors[0]} more than after the first run "
+                    f"({tensors[0]}): re-running the cells leaks tensors (make them inside tf.tidy or remake())")
     return counts
 
 
-def tensors(count):
-    """The number of tensors in a tensor count; none when tfjs was not loaded."""
-    return count["numTensors"] if count else 0
-
-
 def describe_counts(counts):
-    if all(count is None for count in counts):
+    if not any(counts):
         return "tfjs not loaded"
     return ", ".join(f"{count['numTensors']} ({count['numBytes']:,} bytes) after pass {number}" if count
                      else f"tfjs not loaded after pass {number}" for number, count in enumerate(counts, start=1))

@@ -32,12 +32,10 @@ function run(command, args, { quiet = false, warnings = false } = {}) {
   throw new Error(`${command} ${args.join(" ")} failed (${result.error?.message ?? `exit ${result.status}`})`);
 }
 
+/** "3.11.7", or undefined when `python` does not start. */
 function pythonVersion(python) {
-  try {
-    return run(python, ["-c", "import sys; print('%d.%d.%d' % sys.version_info[:3])"], { quiet: true }).trim();
-  } catch {
-    return undefined;
-  }
+  const result = spawnSync(python, ["-c", "import sys; print('%d.%d.%d' % sys.version_info[:3])"], { env, encoding: "utf8" });
+  return result.status === 0 ? result.stdout.trim() : undefined;
 }
 
 /** The first candidate that is new enough: macOS's own python3 is 3.9, so a newer `python` may follow it. */
@@ -94,6 +92,16 @@ function ensureRequirements(bundle) {
   return `installed requirements.txt${bundle ? " from the bundle's wheels" : ""}`;
 }
 
+/** Writes the files (path -> text) whose text differs from what is on disk; returns how many it wrote. */
+function writeChanged(files) {
+  const changed = Object.entries(files).filter(([file, text]) => !fs.existsSync(file) || fs.readFileSync(file, "utf8") !== text);
+  for (const [file, text] of changed) {
+    fs.mkdirSync(path.dirname(file), { recursive: true });
+    fs.writeFileSync(file, text);
+  }
+  return changed.length;
+}
+
 /**
  * Registers only the TypeScript kernel, in the venv: node and the launcher by absolute path
  * (VS Code and macOS apps start kernels without the shell's PATH), and a Jupyter config that
@@ -101,34 +109,21 @@ function ensureRequirements(bundle) {
  */
 function ensureKernel() {
   if (!fs.existsSync(path.join(ROOT, "node_modules", "tslab"))) throw new Error("node_modules/tslab is missing; run `npm install` first");
-  const files = {
-    [path.join(KERNELS_DIR, "tslab", "kernel.json")]: kernelSpec(process.execPath, KERNEL_LAUNCHER),
-    [path.join(VENV_DIR, "etc", "jupyter", "jupyter_config.json")]: { KernelSpecManager: { allowed_kernelspecs: ["tslab"], ensure_native_kernel: false } },
-  };
-  const stale = path.join(KERNELS_DIR, "jslab"); // written by `tslab install` in earlier set-ups
-  if (!fs.existsSync(stale) && Object.entries(files).every(([file, json]) => readJson(file) === JSON.stringify(json, null, 1))) return "ok (cached)";
-  fs.rmSync(stale, { recursive: true, force: true });
-  for (const [file, json] of Object.entries(files)) {
-    fs.mkdirSync(path.dirname(file), { recursive: true });
-    fs.writeFileSync(file, JSON.stringify(json, null, 1));
-  }
+  const written = writeChanged({
+    [path.join(KERNELS_DIR, "tslab", "kernel.json")]: JSON.stringify(kernelSpec(process.execPath, KERNEL_LAUNCHER), null, 1),
+    [path.join(VENV_DIR, "etc", "jupyter", "jupyter_config.json")]: JSON.stringify({ KernelSpecManager: { allowed_kernelspecs: ["tslab"], ensure_native_kernel: false } }, null, 1),
+  });
+  if (!written) return "ok (cached)";
   const kernels = Object.keys(JSON.parse(run(JUPYTER, ["kernelspec", "list", "--json"])).kernelspecs);
   if (kernels.join() !== "tslab") throw new Error(`jupyter lists the kernels ${kernels.join(", ")}; expected tslab alone`);
   return `registered TypeScript (node ${process.version}) in ${path.relative(ROOT, KERNELS_DIR)}`;
 }
 
-function readJson(file) {
-  return fs.existsSync(file) ? fs.readFileSync(file, "utf8") : undefined;
-}
-
 /** Workshop laptops are offline: JupyterLab must not ask to fetch news or check for updates. */
 function ensureOfflineSettings() {
-  const file = path.join(VENV_DIR, "share", "jupyter", "lab", "settings", "overrides.json");
-  const settings = JSON.stringify({ "@jupyterlab/apputils-extension:notification": { fetchNews: "false", checkForUpdates: false } }, null, 2) + "\n";
-  if (readJson(file) === settings) return "ok (cached)";
-  fs.mkdirSync(path.dirname(file), { recursive: true });
-  fs.writeFileSync(file, settings);
-  return "news and update checks off";
+  const settings = { "@jupyterlab/apputils-extension:notification": { fetchNews: "false", checkForUpdates: false } };
+  const written = writeChanged({ [path.join(VENV_DIR, "share", "jupyter", "lab", "settings", "overrides.json")]: JSON.stringify(settings, null, 2) + "\n" });
+  return written ? "news and update checks off" : "ok (cached)";
 }
 
 /**

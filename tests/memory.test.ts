@@ -1,7 +1,9 @@
 // Long runs do not pile up memory: 1,000 training steps (with evaluations and checkpoints, as in
 // notebook 6) and hundreds of forward / answer / evaluate / load calls leave tfjs holding the same
-// tensors, and the process's JS heap and resident memory stay within a loose bound. The numbers
-// are printed, so a slow leak shows up in the log before it breaks the bound.
+// tensors, and the process's JS heap and resident memory stay within a loose bound; so do 1,000
+// steps on two worker threads, in each worker. The numbers are printed, so a slow leak shows up in
+// the log before it breaks the bound. These runs take half a minute, so they belong to the
+// integration project (`npm test`), not to `npm run test:unit`.
 import * as tf from "@tensorflow/tfjs";
 import * as fs from "fs";
 import * as os from "os";
@@ -11,6 +13,7 @@ import { loadCheckpoint, saveCheckpoint } from "../lib/checkpoint";
 import { allProblems, makeBatch, promptIds, splitProblems } from "../lib/data";
 import { answer, evaluate, generateIds } from "../lib/generate";
 import { Transformer } from "../lib/model";
+import { WorkerTiming } from "../lib/gradients";
 import { Trainer, batchLoss, runTraining } from "../lib/train";
 import { useBackend } from "./helpers";
 
@@ -105,4 +108,24 @@ describe("memory over long runs", () => {
     expect(last.rssMB - first.rssMB, "resident memory growth, MB").toBeLessThan(RSS_BOUND_MB);
     model.dispose();
   }, 300_000);
+
+  it(`keeps tensors and heap flat in every worker thread over ${STEPS} steps`, async () => {
+    const trainer = new Trainer(new Transformer(SMALL), SPLIT.train, { steps: STEPS, batchSize: 8, shards: 2, learningRate: 1e-2, warmupSteps: 2, seed: 0 }, { workers: 2 });
+    const samples: { step: number; workers: WorkerTiming[] }[] = [];
+    await runTraining(trainer, {
+      onStep: ({ step, workers }) => {
+        if ([250, 500, 750, STEPS].includes(step)) samples.push({ step, workers: workers! }); // the workers collect garbage first on these steps
+      },
+    });
+    console.log(samples.map(({ step, workers }) => `step ${step}: ${workers.map((w) => `worker ${w.worker} ${w.numTensors} tensors, heap ${w.heapMB.toFixed(1)} MB`).join("; ")}`).join("\n"));
+    expect(samples.map((s) => s.step)).toEqual([250, 500, 750, STEPS]);
+    const [first, ...later] = samples;
+    for (const { step, workers } of later) {
+      workers.forEach((w, i) => {
+        expect(w.numTensors, `worker ${i} tensors at step ${step}`).toBe(first.workers[i].numTensors);
+        expect(w.heapMB - first.workers[i].heapMB, `worker ${i} heap growth to step ${step}, MB`).toBeLessThan(8); // measured after a full collection
+      });
+    }
+    trainer.dispose();
+  }, 600_000);
 });

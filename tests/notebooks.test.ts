@@ -4,12 +4,13 @@
 // network namespace that has only loopback, when `unshare` can make one). Also checks that committed
 // notebooks carry no outputs, and that the runner reports failures, tensor leaks and a namespace with a route out.
 // Executed copies (the last pass) land in artifacts/executed/ (variants with --set in artifacts/executed/variants/).
-import { spawn, spawnSync } from "node:child_process";
+import { spawnSync } from "node:child_process";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import { NOTEBOOKS_DIR, NOTEBOOK_RUNNER, ROOT, VENV_PYTHON, jupyterEnv } from "../scripts/jupyter-env.mjs";
+import { NOTEBOOKS_DIR, ROOT } from "../scripts/jupyter-env.mjs";
+import { RunnerResult, runNotebook, settingArgs, stdoutOf } from "./runner-helpers";
 
 const EXECUTED_DIR = path.join(ROOT, "artifacts", "executed");
 const CELL_TIMEOUT_S = 420; // the training cell: up to TIME_BUDGET_SECONDS (240) plus its evaluations
@@ -66,35 +67,14 @@ interface RunOptions {
   setupNamespace?: string; // shell commands run inside the namespace before the runner (tests of the check)
 }
 
-interface RunResult {
-  code: number | null;
-  output: string; // stdout and stderr of the runner, interleaved
-  seconds: number;
-}
-
-const settingArgs = (option: string, set: Record<string, string | number> = {}) =>
-  Object.entries(set).flatMap(([name, value]) => [option, `${name}=${value}`]);
-
-/** Runs scripts/run_notebook.py on one notebook in the project's Jupyter environment. */
-function runNotebook(notebook: string, out: string, options: RunOptions = {}): Promise<RunResult> {
+/** Runs scripts/run_notebook.py on one notebook with the course's cell timeout, offline when asked and possible. */
+function runCourseNotebook(notebook: string, out: string, options: RunOptions = {}): Promise<RunnerResult> {
   const offline = options.offline && "prefix" in OFFLINE;
   const args = [
-    NOTEBOOK_RUNNER, notebook, "--out", out, "--timeout", String(CELL_TIMEOUT_S),
-    ...settingArgs("--set", options.set), ...settingArgs("--rerun-set", options.rerunSet),
+    "--timeout", String(CELL_TIMEOUT_S), ...settingArgs("--set", options.set), ...settingArgs("--rerun-set", options.rerunSet),
     ...(options.rerun ? ["--rerun"] : []), ...(offline ? ["--expect-offline"] : []),
   ];
-  const [command, ...commandArgs] = offline
-    ? [...OFFLINE.prefix, options.setupNamespace ?? "true", VENV_PYTHON, ...args]
-    : [VENV_PYTHON, ...args];
-  const started = Date.now();
-  return new Promise((resolve, reject) => {
-    const runner = spawn(command, commandArgs, { cwd: ROOT, env: jupyterEnv() });
-    let output = "";
-    runner.stdout.on("data", (chunk) => (output += chunk));
-    runner.stderr.on("data", (chunk) => (output += chunk));
-    runner.on("error", reject);
-    runner.on("close", (code) => resolve({ code, output, seconds: (Date.now() - started) / 1000 }));
-  });
+  return runNotebook(notebook, out, args, offline ? [...OFFLINE.prefix, options.setupNamespace ?? "true"] : []);
 }
 
 interface NotebookCell {
@@ -107,9 +87,6 @@ interface NotebookCell {
 function readNotebook(file: string): { cells: NotebookCell[]; metadata: { kernelspec?: typeof KERNELSPEC } } {
   return JSON.parse(fs.readFileSync(file, "utf8"));
 }
-
-const stdoutOf = (cell: NotebookCell) =>
-  (cell.outputs ?? []).filter((o) => o.name === "stdout").map((o) => [o.text ?? ""].flat().join("")).join("");
 
 describe("committed notebooks", () => {
   test.each(allNotebooks)("%s uses the tslab kernel and has no outputs", (name) => {
@@ -131,7 +108,7 @@ describe(`course notebooks run without errors (${OFFLINE_LABEL})`, () => {
 
   test.each(courseNotebooks)(`%s, run, run again in the same kernel, run after a restart (${OFFLINE_LABEL})`, async (name) => {
     const [rerunSet, set] = [RERUN_SETTINGS[name], TEST_SETTINGS[name]];
-    const { code, output, seconds } = await runNotebook(path.join(NOTEBOOKS_DIR, name), path.join(EXECUTED_DIR, name), {
+    const { code, output, seconds } = await runCourseNotebook(path.join(NOTEBOOKS_DIR, name), path.join(EXECUTED_DIR, name), {
       rerun: true, rerunSet, set, offline: true,
     });
     const tensors = output.match(/tensors: (.*)/)?.[1] ?? "(no count)";
@@ -146,7 +123,7 @@ describe(`course notebooks run without errors (${OFFLINE_LABEL})`, () => {
     const label = Object.entries(set).map(([name, value]) => `${name}=${value}`).join(",");
     test.runIf(courseNotebooks.includes(notebook))(`${notebook} with ${label} (${OFFLINE_LABEL})`, async () => {
       const out = path.join(EXECUTED_DIR, "variants", notebook.replace(/\.ipynb$/, `.${label}.ipynb`));
-      const { code, output } = await runNotebook(path.join(NOTEBOOKS_DIR, notebook), out, { set, offline: true });
+      const { code, output } = await runCourseNotebook(path.join(NOTEBOOKS_DIR, notebook), out, { set, offline: true });
       expect(code, output).toBe(0);
     }, NOTEBOOK_TIMEOUT_MS);
   }
@@ -187,7 +164,7 @@ describe("notebook runner", () => {
       'console.log("never runs");',
     ]);
     const out = path.join(scratch, "type-error.out.ipynb");
-    const { code, output } = await runNotebook(file, out);
+    const { code, output } = await runCourseNotebook(file, out);
     expect(code).toBe(1);
     expect(output).toContain('type-error.ipynb: code cell 2 (cell 3 counting all cells): `const wrong: number = "text";`');
     expect(output).toContain("Type 'string' is not assignable to type 'number'");
@@ -196,7 +173,7 @@ describe("notebook runner", () => {
   }, RUNNER_TEST_TIMEOUT_MS);
 
   test("stops at a runtime error", async () => {
-    const { code, output } = await runNotebook(writeNotebook("runtime-error.ipynb", settingCells), path.join(scratch, "out"));
+    const { code, output } = await runCourseNotebook(writeNotebook("runtime-error.ipynb", settingCells), path.join(scratch, "out"));
     expect(code).toBe(1);
     expect(output).toContain("runtime-error.ipynb: code cell 3 (cell 4 counting all cells): `if (NUM !== 3)");
     expect(output).toContain("Error: NUM is 1, expected 3");
@@ -204,14 +181,14 @@ describe("notebook runner", () => {
 
   test("--set rewrites a top-level const before running", async () => {
     const file = writeNotebook("setting.ipynb", settingCells);
-    const { code, output } = await runNotebook(file, path.join(scratch, "out"), { set: { NUM: 3 } });
+    const { code, output } = await runCourseNotebook(file, path.join(scratch, "out"), { set: { NUM: 3 } });
     expect(code, output).toBe(0);
     expect(output).toContain("set NUM = 3 in code cell 1");
   }, RUNNER_TEST_TIMEOUT_MS);
 
   test("--set fails when the constant is missing", async () => {
     const file = writeNotebook("no-such-setting.ipynb", settingCells);
-    const { code, output } = await runNotebook(file, path.join(scratch, "out"), { set: { MISSING: 2 } });
+    const { code, output } = await runCourseNotebook(file, path.join(scratch, "out"), { set: { MISSING: 2 } });
     expect(code).toBe(1);
     expect(output).toContain("--set MISSING=2: no top-level `const MISSING = ...;` line");
   }, RUNNER_TEST_TIMEOUT_MS);
@@ -225,7 +202,7 @@ describe("notebook runner", () => {
       `import * as fs from "fs";\nfs.appendFileSync(${JSON.stringify(log)}, \`\${BUDGET} \${runs}\\n\`);\nconsole.log(\`run \${runs}\`);`,
     ]);
     const out = path.join(scratch, "passes.out.ipynb");
-    const { code, output } = await runNotebook(file, out, { rerun: true, rerunSet: { BUDGET: 1 } });
+    const { code, output } = await runCourseNotebook(file, out, { rerun: true, rerunSet: { BUDGET: 1 } });
     expect(code, output).toBe(0);
     expect(fs.readFileSync(log, "utf8")).toBe("1 1\n1 2\n100 1\n"); // pass 2 in the same kernel, pass 3 in a fresh one
     const saved = readNotebook(out).cells;
@@ -240,7 +217,7 @@ describe("notebook runner", () => {
       'if ((globalThis as { ranBefore?: boolean }).ranBefore) throw new Error("this cell ran before");\n' +
         "(globalThis as { ranBefore?: boolean }).ranBefore = true;",
     ]);
-    const { code, output } = await runNotebook(file, path.join(scratch, "out"), { rerun: true });
+    const { code, output } = await runCourseNotebook(file, path.join(scratch, "out"), { rerun: true });
     expect(code).toBe(1);
     expect(output).toContain("second-run-fails.ipynb, pass 2 of 3 (run again in the same kernel): code cell 1");
     expect(output).toContain("Error: this cell ran before");
@@ -251,12 +228,12 @@ describe("notebook runner", () => {
       'import * as tf from "@tensorflow/tfjs";\ntf.enableProdMode();\nawait tf.setBackend("cpu");',
       `const kept = ${leak}; // [3]`,
     ];
-    const leaking = await runNotebook(writeNotebook("leaks.ipynb", cells("tf.zeros([3])")), path.join(scratch, "out"), { rerun: true });
+    const leaking = await runCourseNotebook(writeNotebook("leaks.ipynb", cells("tf.zeros([3])")), path.join(scratch, "out"), { rerun: true });
     expect(leaking.code).toBe(1);
     expect(leaking.output).toContain(
       "leaks.ipynb, pass 2 of 3 (run again in the same kernel): tfjs holds 2 tensors, 1 more than after the first run (1)",
     );
-    const tidy = await runNotebook(writeNotebook("tidy.ipynb", cells("tf.tidy(() => tf.zeros([3]).add(1).sum().dataSync()[0])")), path.join(scratch, "out"), { rerun: true });
+    const tidy = await runCourseNotebook(writeNotebook("tidy.ipynb", cells("tf.tidy(() => tf.zeros([3]).add(1).sum().dataSync()[0])")), path.join(scratch, "out"), { rerun: true });
     expect(tidy.code, tidy.output).toBe(0);
     expect(tidy.output).toContain("tidy.ipynb tensors: 0 (0 bytes) after pass 1, 0 (0 bytes) after pass 2, 0 (0 bytes) after pass 3");
   }, RUNNER_TEST_TIMEOUT_MS);
@@ -267,7 +244,7 @@ describe("notebook runner", () => {
       'console.log("still alive");',
     ]);
     const out = path.join(scratch, "burst.out.ipynb");
-    const { code, output } = await runNotebook(file, out);
+    const { code, output } = await runCourseNotebook(file, out);
     expect(code, output).toBe(0);
     const [burst, after] = readNotebook(out).cells;
     expect(burst.outputs?.filter((o) => o.output_type === "display_data")).toHaveLength(1500);
@@ -278,12 +255,12 @@ describe("notebook runner", () => {
   // pair of virtual interfaces (veth) with an address and a default route: a network that leads nowhere.
   test.runIf("prefix" in OFFLINE)("--expect-offline passes with only loopback, fails with an interface and a default route", async () => {
     const file = writeNotebook("offline-check.ipynb", ['console.log("ran");']);
-    const offline = await runNotebook(file, path.join(scratch, "out"), { offline: true });
+    const offline = await runCourseNotebook(file, path.join(scratch, "out"), { offline: true });
     expect(offline.code, offline.output).toBe(0);
     expect(offline.output).toMatch(/offline check passed: interfaces: lo; no route off the machine/);
     const withRoute = ["ip link add eth9 type veth peer name eth10", "ip addr add 10.99.0.2/24 dev eth9",
       "ip link set eth9 up", "ip link set eth10 up", "ip route add default via 10.99.0.1"].join(" && ");
-    const online = await runNotebook(file, path.join(scratch, "out"), { offline: true, setupNamespace: withRoute });
+    const online = await runCourseNotebook(file, path.join(scratch, "out"), { offline: true, setupNamespace: withRoute });
     expect(online.code).toBe(1);
     expect(online.output).toContain("--expect-offline: this machine can reach a network: interface ");
     expect(online.output).toContain("interface eth9 exists");

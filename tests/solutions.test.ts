@@ -4,11 +4,11 @@
 // replacement for that cell. For each course notebook this builds a copy with every solution in
 // place (next to a `lib` link, so "./lib/..." imports work), runs it once through
 // scripts/run_notebook.py, and reads each solution cell's output.
-import { spawn } from "node:child_process";
 import fs from "node:fs";
 import path from "node:path";
 import { afterAll, describe, expect, test } from "vitest";
-import { NOTEBOOKS_DIR, NOTEBOOK_RUNNER, ROOT, VENV_PYTHON, jupyterEnv } from "../scripts/jupyter-env.mjs";
+import { NOTEBOOKS_DIR, ROOT } from "../scripts/jupyter-env.mjs";
+import { runNotebook, settingArgs, stdoutOf } from "./runner-helpers";
 
 const SOLUTION_START = "<details><summary>Show a solution</summary>";
 const SOLUTION_CODE = /```typescript\n([\s\S]*?)```/g;
@@ -45,8 +45,6 @@ interface Exercise {
 }
 
 const sourceOf = (cell: Cell) => [cell.source].flat().join("");
-const stdoutOf = (cell: Cell) =>
-  (cell.outputs ?? []).filter((o) => o.name === "stdout").map((o) => [o.text ?? ""].flat().join("")).join("");
 
 /** Pairs each solution with the last exercise cell before it that has none yet; throws on a solution with no exercise or not one code block. */
 function findExercises(notebook: Notebook, name: string): Exercise[] {
@@ -84,19 +82,6 @@ function verdicts(executed: Notebook): { cell: number; passed: boolean; printed:
       const printed = stdoutOf(cell);
       return { cell: index + 1, passed: /^PASS \(/m.test(printed) && !/NOT YET/.test(printed), printed };
     });
-}
-
-function runNotebook(file: string, out: string, set: Record<string, string | number> = {}): Promise<{ code: number | null; output: string }> {
-  const settings = Object.entries(set).flatMap(([key, value]) => ["--set", `${key}=${value}`]);
-  const args = [NOTEBOOK_RUNNER, file, "--out", out, "--timeout", String(CELL_TIMEOUT_S), ...settings];
-  return new Promise((resolve, reject) => {
-    const runner = spawn(VENV_PYTHON, args, { cwd: ROOT, env: jupyterEnv() });
-    let output = "";
-    runner.stdout.on("data", (chunk) => (output += chunk));
-    runner.stderr.on("data", (chunk) => (output += chunk));
-    runner.on("error", reject);
-    runner.on("close", (code) => resolve({ code, output }));
-  });
 }
 
 const courseNotebooks = fs.readdirSync(NOTEBOOKS_DIR).filter((name) => /^\d.*\.ipynb$/.test(name)).sort();
@@ -153,7 +138,7 @@ describe("every hidden solution, dropped into its cell, prints PASS", () => {
     const executed = path.join(workDir, name.replace(/\.ipynb$/, ".executed.ipynb"));
     fs.writeFileSync(solved, JSON.stringify(withSolutions(notebook, exercises), null, 1));
     const started = Date.now();
-    const { code, output } = await runNotebook(solved, executed, SHORT_SETTINGS[name]);
+    const { code, output } = await runNotebook(solved, executed, ["--timeout", String(CELL_TIMEOUT_S), ...settingArgs("--set", SHORT_SETTINGS[name])]);
     times.push(`${name}: ${exercises.length} solutions, ${((Date.now() - started) / 1000).toFixed(0)} s`);
     expect(code, output).toBe(0);
     const results = verdicts(readNotebook(executed));

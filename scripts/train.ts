@@ -12,6 +12,7 @@ import { BackendName, initBackend } from "../lib/backend";
 import { OPERATIONS, Operation, Problem, Split, allProblems, splitProblems } from "../lib/data";
 import { defaultWorkerCount } from "../lib/gradients";
 import { ATTEND_TO, AttendTo, DEFAULT_CONFIG, Transformer } from "../lib/model";
+import { progressLine } from "../lib/progress";
 import { readSafetensors } from "../lib/safetensors";
 import { DEFAULT_TRAIN_CONFIG, EvalInfo, TrainConfig, Trainer, runTraining } from "../lib/train";
 import { FlagName, FlagValues, UsageError, parseFlags, runMain } from "./flags";
@@ -121,6 +122,7 @@ runMain(async () => {
     if (!flags.json) process.stdout.write(`\nstopping after this step; saving ${out} (Ctrl-C again to quit without saving)\n`);
   });
   let [lastDrawn, heldOut] = [0, "-"];
+  let [trainedSeconds, trainingSince] = [0, Date.now()]; // training time at the last evaluation, and when training went on after it
   const evaluations = await runTraining(trainer, {
     test: split.test, evalEvery, timeBudgetSeconds: timeBudget, fitScheduleToBudget, checkpointPath: out, checkpointMetadata: { ops: ops.join(",") },
     shouldStop: () => stopRequested,
@@ -130,7 +132,8 @@ runMain(async () => {
     onStep: ({ step, loss }) => {
       if (flags.json || !process.stdout.isTTY || Date.now() - lastDrawn < 100) return;
       lastDrawn = Date.now();
-      process.stdout.write(`\rstep ${step}/${trainer.config.steps}  loss ${loss.toFixed(3)}  held-out ${heldOut}\x1b[K`);
+      const line = progressLine(step, trainer.config.steps, loss, trainedSeconds + (Date.now() - trainingSince) / 1000, timeBudget);
+      process.stdout.write(`\r${line} · held-out ${heldOut}\x1b[K`);
     },
     onEval: (info) => {
       const { step, seconds, loss, accuracy, perOp } = info;
@@ -139,6 +142,7 @@ runMain(async () => {
       const memory = { numTensors, tensorMB: Number((numBytes / 2 ** 20).toFixed(2)), rssMB: Math.round(process.memoryUsage().rss / 2 ** 20), peakRssMB: Math.round(process.resourceUsage().maxRSS / 1024) };
       if (flags.json) console.log(JSON.stringify({ step, seconds: Number(seconds.toFixed(2)), loss, testAccuracy: accuracy, perOp, totalSteps: trainer.config.steps, workers, ...memory }));
       else console.log(`${process.stdout.isTTY ? "\r\x1b[K" : ""}${evalLine(info)}`);
+      [trainedSeconds, trainingSince] = [seconds, Date.now()];
     },
   });
   if (!flags.json) {

@@ -269,6 +269,21 @@ describe("runTraining", () => {
     trainer.dispose();
   });
 
+  it("fits again at the end of a longer warm-up, on the steady speed, and never beyond the configured steps", async () => {
+    const trainer = new Trainer(new Transformer(TINY), TRAIN, { ...QUICK, steps: 100_000, warmupSteps: 80 });
+    const fits: ScheduleFit[] = [];
+    await runTraining(trainer, { timeBudgetSeconds: 4, fitScheduleToBudget: true, onScheduleFitted: (fit) => fits.push(fit) });
+    expect(fits.map((f) => f.measuredSteps)).toEqual([40, 30]); // steps 10 to 50, then 50 to 80
+    expect(trainer.config.steps).toBe(fits[1].totalSteps);
+    const capped = new Trainer(new Transformer(TINY), TRAIN, { ...QUICK, steps: 90, warmupSteps: 80 });
+    const cappedFits: ScheduleFit[] = [];
+    await runTraining(capped, { timeBudgetSeconds: 60, fitScheduleToBudget: true, onScheduleFitted: (fit) => cappedFits.push(fit) });
+    expect(cappedFits.map((f) => f.totalSteps)).toEqual([90, 90]);
+    expect(capped.step).toBe(90);
+    trainer.dispose();
+    capped.dispose();
+  });
+
   it("does not refit a resumed run or one without a budget", async () => {
     const trainer = new Trainer(new Transformer(TINY), TRAIN, { ...QUICK, steps: 30 });
     let fitted = false;

@@ -48,7 +48,7 @@ export function headsReading(wide: [VariantResult, VariantResult], narrow: [Vari
     n === "one" ? `Split four ways, each narrow head has only ${thin} numbers for its queries and keys: here the width of each head matters more than the number of heads.`
     : n === "four" && w === "four" ? "More heads do better at both widths in this run."
     : n === "four" ? "Several heads help only once the model is narrow: at the full width one wide head is enough for this task."
-    : w === "same" ? "At both widths the number of heads hardly matters here: one softmax can spread its weight over every token the answer needs."
+    : w === "same" ? "At both widths the number of heads hardly matters in this run: one head's softmax can spread its weight over several tokens, so one head may read all the answer needs."
     : "The narrow pair does not repeat the full-width difference, so this run cannot say whether it comes from the number of heads or from their width.";
   return [line(wide, w), line(narrow, n), why];
 }

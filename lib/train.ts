@@ -268,9 +268,8 @@ export interface ScheduleFit {
 
 /**
  * When the fit measures: from step `from` (after the first, slower steps) to step `at`, inside the
- * warm-up, since warm-up steps do not depend on the total. A second fit at the end of a longer
- * warm-up measures the steady speed (the first steps of a run are slower, and a fit on them alone
- * left a fifth of a 30 s budget unused).
+ * warm-up where possible, since warm-up steps do not depend on the total. A second fit at the end
+ * of a longer warm-up measures the steady speed, which the first steps of a run are below.
  */
 function fitWindows(warmupSteps: number): { from: number; at: number }[] {
   const at = Math.min(50, Math.max(10, warmupSteps));

@@ -4,7 +4,7 @@ import * as tf from "@tensorflow/tfjs";
 import { MultiHeadAttention, MultiHeadConfig } from "./multihead";
 import { layerNorm, linear } from "./ops";
 import { Rng } from "./random";
-import { filledWeight, normalWeight } from "./weights";
+import { filledWeight, initialStd, normalWeight } from "./weights";
 
 /**
  * "pre": x + f(norm(x)), as GPT-2 does: the residual path stays an untouched sum, which trains
@@ -49,10 +49,10 @@ export class FeedForward {
   readonly w2: tf.Variable; // [F, D]
   readonly b2: tf.Variable; // [D]
 
-  constructor(dModel: number, hidden: number, rng: Rng, outputStd = 0.02) {
-    this.w1 = normalWeight(dModel, hidden, 0.02, rng);
+  constructor(dModel: number, hidden: number, rng: Rng, outputScale = 1) {
+    this.w1 = normalWeight(dModel, hidden, initialStd(dModel), rng);
     this.b1 = filledWeight([hidden], 0);
-    this.w2 = normalWeight(hidden, dModel, outputStd, rng);
+    this.w2 = normalWeight(hidden, dModel, outputScale * initialStd(hidden), rng);
     this.b2 = filledWeight([dModel], 0);
   }
 
@@ -80,8 +80,8 @@ export class TransformerBlock {
   readonly feedForward: FeedForward;
   readonly norm2: LayerNorm;
 
-  /** `outputStd` initialises the two projections that write into the residual stream. */
-  constructor(config: BlockConfig, rng: Rng, outputStd = 0.02) {
+  /** `outputScale` shrinks the starting weights of the two projections that write into the residual stream. */
+  constructor(config: BlockConfig, rng: Rng, outputScale = 1) {
     if (config.norm !== "pre" && config.norm !== "post") {
       throw new Error(`norm must be "pre" or "post", got "${config.norm}".`);
     }
@@ -89,9 +89,9 @@ export class TransformerBlock {
       throw new Error(`ffnHidden must be a positive whole number, got ${config.ffnHidden}.`);
     }
     this.config = { ...config };
-    this.attention = new MultiHeadAttention(config, rng, outputStd);
+    this.attention = new MultiHeadAttention(config, rng, outputScale);
     this.norm1 = new LayerNorm(config.dModel);
-    this.feedForward = new FeedForward(config.dModel, config.ffnHidden, rng, outputStd);
+    this.feedForward = new FeedForward(config.dModel, config.ffnHidden, rng, outputScale);
     this.norm2 = new LayerNorm(config.dModel);
   }
 

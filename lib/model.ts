@@ -5,7 +5,7 @@ import { LayerNorm, NormPlacement, TransformerBlock, prefixed } from "./block";
 import { checkHeads } from "./multihead";
 import { embed, linear } from "./ops";
 import { makeRng } from "./random";
-import { filledWeight, normalWeight } from "./weights";
+import { filledWeight, initialStd, normalWeight } from "./weights";
 import { VOCAB_SIZE } from "./vocab";
 
 export interface ModelConfig {
@@ -78,12 +78,12 @@ export class Transformer {
     this.config = config;
     const { vocabSize: V, contextLength, dModel: D } = config;
     const rng = makeRng(config.seed);
-    const outputStd = 0.02 / Math.sqrt(2 * config.numLayers); // GPT-2: keeps the residual sum's size steady
-    this.tokenEmbedding = normalWeight(V, D, 0.02, rng);
-    this.positionEmbedding = normalWeight(contextLength, D, 0.02, rng);
-    this.blocks = Array.from({ length: config.numLayers }, () => new TransformerBlock(config, rng, outputStd));
+    const outputScale = 1 / Math.sqrt(2 * config.numLayers); // GPT-2's rule: 2N outputs are summed into the residual stream
+    this.tokenEmbedding = normalWeight(V, D, initialStd(D), rng); // the size of a fresh layer's outputs
+    this.positionEmbedding = normalWeight(contextLength, D, initialStd(D), rng);
+    this.blocks = Array.from({ length: config.numLayers }, () => new TransformerBlock(config, rng, outputScale));
     this.finalNorm = new LayerNorm(D);
-    this.head = normalWeight(D, V, 0.02, rng);
+    this.head = normalWeight(D, V, initialStd(D), rng);
     this.headBias = filledWeight([V], 0);
   }
 

@@ -3,7 +3,7 @@ import * as tf from "@tensorflow/tfjs";
 import { AttentionResult, scaledDotProductAttention } from "./attention";
 import { linear } from "./ops";
 import { Rng } from "./random";
-import { filledWeight, normalWeight } from "./weights";
+import { filledWeight, initialStd, normalWeight } from "./weights";
 
 export interface MultiHeadConfig {
   dModel: number; // D, the width of every token vector
@@ -43,15 +43,15 @@ export class MultiHeadAttention {
   readonly wo: tf.Variable; // [D, D] output projection after the merge
   readonly bo: tf.Variable; // [D]
 
-  constructor(config: MultiHeadConfig, rng: Rng, outputStd = 0.02) {
+  constructor(config: MultiHeadConfig, rng: Rng, outputScale = 1) {
     checkHeads(config);
     this.config = { ...config };
     const D = config.dModel;
-    const matrix = (std: number) => normalWeight(D, D, std, rng);
-    this.wq = matrix(0.02);
-    this.wk = matrix(0.02);
-    this.wv = matrix(0.02);
-    this.wo = matrix(outputStd);
+    const matrix = (scale: number) => normalWeight(D, D, scale * initialStd(D), rng);
+    this.wq = matrix(1);
+    this.wk = matrix(1);
+    this.wv = matrix(1);
+    this.wo = matrix(outputScale);
     this.bo = filledWeight([D], 0);
   }
 

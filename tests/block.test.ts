@@ -10,7 +10,7 @@ useBackend();
 const D = 8;
 const config = (overrides: Partial<BlockConfig> = {}): BlockConfig => ({ dModel: D, numHeads: 2, ffnHidden: 12, norm: "pre", residual: true, ...overrides });
 
-/** Replaces every weight by random values of a visible size (the defaults are ~0.02 and hide mistakes). */
+/** Replaces every weight by random values of a visible size (the defaults start every bias at 0 and every norm at 1, which hides mistakes). */
 function randomise(weights: Record<string, tf.Variable>, seed: number): void {
   const rng = makeRng(seed);
   for (const w of Object.values(weights)) tf.tidy(() => w.assign(tf.randomNormal(w.shape, 0.1, 0.5, "float32", rng.int(1e9))));

@@ -109,6 +109,23 @@ describe("Transformer", () => {
     other.dispose();
   });
 
+  it("starts every weight matrix with spread 1/√fan-in, the projections into the residual stream 1/√(2N) of that", () => {
+    const wide = new Transformer({ dModel: 64, numHeads: 4, numLayers: 2, seed: 1 }); // enough numbers for a steady spread
+    const spread = (w: tf.Variable) => {
+      const values = w.dataSync();
+      return Math.sqrt(values.reduce((sum, v) => sum + v * v, 0) / values.length);
+    };
+    const expected: Record<string, number> = {
+      "embedding.token": 1 / 8, "embedding.position": 1 / 8, "head.weight": 1 / 8,
+      "blocks.1.attention.wq": 1 / 8, "blocks.1.attention.wo": 1 / 8 / 2,
+      "blocks.1.feedForward.w1": 1 / 8, "blocks.1.feedForward.w2": 1 / 16 / 2,
+    };
+    const weights = wide.namedWeights();
+    for (const [name, std] of Object.entries(expected)) expect(spread(weights[name]) / std, name).toBeCloseTo(1, 1);
+    expect(weights["blocks.1.attention.bo"].dataSync().every((v) => v === 0)).toBe(true);
+    wide.dispose();
+  });
+
   it("leaves only its results behind after forward", () => {
     let result: ReturnType<Transformer["forward"]> | undefined;
     expect(tensorsLeftBy(() => (result = model.forward(ids)))).toBe(1 + model.config.numLayers);

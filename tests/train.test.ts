@@ -56,10 +56,11 @@ describe("maskedCrossEntropy", () => {
     model.dispose();
   });
 
-  it("starts near ln(V) for an untrained model: it has no preference yet", () => {
+  it("starts a little above ln(V) for an untrained model: its random readout has random preferences", () => {
     const model = new Transformer(TINY);
     const loss = take(batchLoss(model, makeBatch(TRAIN.slice(0, 32))))[0];
-    expect(Math.abs(loss - Math.log(VOCAB_SIZE))).toBeLessThan(0.1);
+    expect(loss - Math.log(VOCAB_SIZE)).toBeGreaterThan(0.1); // not the uniform guess a zero readout would give
+    expect(loss - Math.log(VOCAB_SIZE)).toBeLessThan(1.5); // nor confidently wrong
     model.dispose();
   });
 });

@@ -4,7 +4,7 @@ import * as tf from "@tensorflow/tfjs";
 import { MultiHeadAttention, MultiHeadConfig } from "./multihead";
 import { layerNorm, linear } from "./ops";
 import { Rng } from "./random";
-import { filledWeight, initialStd, normalWeight } from "./weights";
+import { InitScheme, filledWeight, initialStd, normalWeight } from "./weights";
 
 /**
  * "pre": x + f(norm(x)), as GPT-2 does: the residual path stays an untouched sum, which trains
@@ -49,10 +49,10 @@ export class FeedForward {
   readonly w2: tf.Variable; // [F, D]
   readonly b2: tf.Variable; // [D]
 
-  constructor(dModel: number, hidden: number, rng: Rng, outputScale = 1) {
-    this.w1 = normalWeight(dModel, hidden, initialStd(dModel), rng);
+  constructor(dModel: number, hidden: number, rng: Rng, outputScale = 1, init: InitScheme = "fan-in") {
+    this.w1 = normalWeight(dModel, hidden, initialStd(dModel, init), rng);
     this.b1 = filledWeight([hidden], 0);
-    this.w2 = normalWeight(hidden, dModel, outputScale * initialStd(hidden), rng);
+    this.w2 = normalWeight(hidden, dModel, outputScale * initialStd(hidden, init), rng);
     this.b2 = filledWeight([dModel], 0);
   }
 
@@ -91,7 +91,7 @@ export class TransformerBlock {
     this.config = { ...config };
     this.attention = new MultiHeadAttention(config, rng, outputScale);
     this.norm1 = new LayerNorm(config.dModel);
-    this.feedForward = new FeedForward(config.dModel, config.ffnHidden, rng, outputScale);
+    this.feedForward = new FeedForward(config.dModel, config.ffnHidden, rng, outputScale, config.init);
     this.norm2 = new LayerNorm(config.dModel);
   }
 

@@ -32,6 +32,7 @@ export const VARIANTS = {
   postNorm: { name: "post-norm", change: 'norm after each sum, as in the original Transformer (norm "post")', model: { norm: "post" } },
   d16FourHeads: { name: "D 16, 4 heads", change: "a quarter as wide: 4 heads of Dh 4", model: { dModel: 16 } },
   d16OneHead: { name: "D 16, 1 head", change: "a quarter as wide: 1 head of Dh 16", model: { dModel: 16, numHeads: 1 } },
+  gpt2Start: { name: "GPT-2's start", change: 'weight matrices start at spread 0.02, as GPT-2 does, not 1/√fan-in (init "gpt-2")', model: { init: "gpt-2" } },
 } satisfies Record<string, Variant>;
 
 /** Every variant, the course model first. */

@@ -69,3 +69,20 @@ export function depthReading(twoLayers: VariantResult, oneLayer: VariantResult, 
     : "So in this run depth matters beyond speed: even with twice the steps, one layer stays behind. Whether it catches up with many more steps, this budget cannot tell (the README has longer runs).";
   return [facts, meaning];
 }
+
+/**
+ * The course model (weights started at 1/√fan-in) against the same model started at GPT-2's
+ * spread of 0.02, after the same steps: the gap, and what it says about where weights start.
+ */
+export function initReading(fanIn: VariantResult, gpt2: VariantResult, noise = NOISE_POINTS): string[] {
+  const untrained = untrainedLine([fanIn, gpt2], "the starting weights");
+  if (untrained) return [untrained];
+  const D = fanIn.config.dModel;
+  const smaller = `At D ${D}, GPT-2's 0.02 is ${(1 / Math.sqrt(D) / 0.02).toFixed(1)} times smaller than 1/√D.`;
+  const gap = pointsAhead(fanIn, gpt2);
+  const meaning =
+    gap >= noise ? `Started at 1/√fan-in, the model is ahead by ${points(gap)} after the same steps: where the weights start still matters at this budget.`
+    : gap > -noise ? `The two starts end within ${noise} points of each other (${aheadOrBehind(gap)} for 1/√fan-in): at this budget the start makes no measurable difference.`
+    : `GPT-2's start does better in this run, by ${points(gap)}.`;
+  return [smaller, meaning];
+}

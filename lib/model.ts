@@ -5,7 +5,7 @@ import { LayerNorm, NormPlacement, TransformerBlock, prefixed } from "./block";
 import { checkHeads } from "./multihead";
 import { embed, linear } from "./ops";
 import { makeRng } from "./random";
-import { filledWeight, initialStd, normalWeight } from "./weights";
+import { INIT_SCHEMES, InitScheme, filledWeight, initialStd, normalWeight } from "./weights";
 import { VOCAB_SIZE } from "./vocab";
 
 export interface ModelConfig {
@@ -18,6 +18,7 @@ export interface ModelConfig {
   norm: NormPlacement;
   attendTo: AttendTo; // which positions each token may attend to
   residual: boolean; // false only to show what residual connections do
+  init: InitScheme; // how the weight matrices start: "fan-in" (1/√fan-in) or "gpt-2" (0.02)
   seed: number; // initial weights
 }
 
@@ -39,6 +40,7 @@ export const DEFAULT_CONFIG: ModelConfig = {
   norm: "pre",
   attendTo: "past",
   residual: true,
+  init: "fan-in",
   seed: 0,
 };
 
@@ -54,6 +56,7 @@ export function makeConfig(overrides: Partial<ModelConfig> = {}): ModelConfig {
     throw new Error(`attendTo must be ${ATTEND_TO.map((a) => `"${a}"`).join(", ")}, got "${config.attendTo}".`);
   }
   if (typeof config.residual !== "boolean") throw new Error(`residual must be true or false, got ${config.residual}.`);
+  if (!INIT_SCHEMES.includes(config.init)) throw new Error(`init must be ${INIT_SCHEMES.map((s) => `"${s}"`).join(" or ")}, got "${config.init}".`);
   if (config.norm !== "pre" && config.norm !== "post") throw new Error(`norm must be "pre" or "post", got "${config.norm}".`);
   checkHeads(config);
   return config;
@@ -79,11 +82,12 @@ export class Transformer {
     const { vocabSize: V, contextLength, dModel: D } = config;
     const rng = makeRng(config.seed);
     const outputScale = 1 / Math.sqrt(2 * config.numLayers); // GPT-2's rule: 2N outputs are summed into the residual stream
-    this.tokenEmbedding = normalWeight(V, D, initialStd(D), rng); // the size of a fresh layer's outputs
-    this.positionEmbedding = normalWeight(contextLength, D, initialStd(D), rng);
+    const std = initialStd(D, config.init); // embeddings: the size of a fresh layer's outputs
+    this.tokenEmbedding = normalWeight(V, D, std, rng);
+    this.positionEmbedding = normalWeight(contextLength, D, std, rng);
     this.blocks = Array.from({ length: config.numLayers }, () => new TransformerBlock(config, rng, outputScale));
     this.finalNorm = new LayerNorm(D);
-    this.head = normalWeight(D, V, initialStd(D), rng);
+    this.head = normalWeight(D, V, std, rng);
     this.headBias = filledWeight([V], 0);
   }
 

@@ -3,11 +3,12 @@ import * as tf from "@tensorflow/tfjs";
 import { AttentionResult, scaledDotProductAttention } from "./attention";
 import { linear } from "./ops";
 import { Rng } from "./random";
-import { filledWeight, initialStd, normalWeight } from "./weights";
+import { InitScheme, filledWeight, initialStd, normalWeight } from "./weights";
 
 export interface MultiHeadConfig {
   dModel: number; // D, the width of every token vector
   numHeads: number; // H; must divide D
+  init?: InitScheme; // how the weight matrices start (default "fan-in")
 }
 
 export function checkHeads({ dModel, numHeads }: MultiHeadConfig): void {
@@ -47,7 +48,7 @@ export class MultiHeadAttention {
     checkHeads(config);
     this.config = { ...config };
     const D = config.dModel;
-    const matrix = (scale: number) => normalWeight(D, D, scale * initialStd(D), rng);
+    const matrix = (scale: number) => normalWeight(D, D, scale * initialStd(D, config.init), rng);
     this.wq = matrix(1);
     this.wk = matrix(1);
     this.wv = matrix(1);

@@ -4,12 +4,16 @@ import * as tf from "@tensorflow/tfjs";
 import { Rng, normalArray } from "./random";
 
 /**
- * The starting spread of a weight matrix that sums `fanIn` inputs: 1/√fanIn, so a fresh layer's
- * outputs are about as large as its inputs whatever the width. GPT-2's fixed 0.02 suits its width
- * of 768; docs/maintainers.md ("The initial weights") measures what it costs at width 64.
+ * How weight matrices start. "fan-in": spread 1/√fanIn for a matrix that sums `fanIn` inputs, so a
+ * fresh layer's outputs are about as large as its inputs whatever the width (lib's default).
+ * "gpt-2": spread 0.02 at every width, as GPT-2 starts (notebook 7 trains both).
  */
-export function initialStd(fanIn: number): number {
-  return 1 / Math.sqrt(fanIn);
+export type InitScheme = "fan-in" | "gpt-2";
+export const INIT_SCHEMES: readonly InitScheme[] = ["fan-in", "gpt-2"];
+
+/** The starting spread of a weight matrix that sums `fanIn` inputs. */
+export function initialStd(fanIn: number, scheme: InitScheme = "fan-in"): number {
+  return scheme === "gpt-2" ? 0.02 : 1 / Math.sqrt(fanIn);
 }
 
 /** A [rows, cols] weight drawn from N(0, std^2) with the seeded generator. */

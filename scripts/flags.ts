@@ -23,6 +23,7 @@ const FLAGS = {
   "attend-to": { kind: "string", help: "past, all or self: the positions each token attends to (default past)" },
   "no-residual": { kind: "switch", help: "blocks without residual connections" },
   norm: { kind: "string", help: "pre or post: where the layer norms sit (default pre)" },
+  init: { kind: "string", help: "fan-in or gpt-2: weight matrices start at spread 1/√fan-in or at 0.02 (default fan-in)" },
   "eval-every": { kind: "whole", help: "steps between evaluations on the held-out problems (default 250)" },
   out: { kind: "string", help: "checkpoint file, saved every 500 steps, at the end and on Ctrl-C (default checkpoints/calculator.safetensors, or the --resume file)" },
   resume: { kind: "string", help: "continue the run saved in this checkpoint, with its settings" },

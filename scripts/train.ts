@@ -12,13 +12,14 @@ import { BackendName, initBackend } from "../lib/backend";
 import { OPERATIONS, Operation, Problem, Split, allProblems, splitProblems } from "../lib/data";
 import { defaultWorkerCount } from "../lib/gradients";
 import { ATTEND_TO, AttendTo, DEFAULT_CONFIG, Transformer } from "../lib/model";
+import { INIT_SCHEMES, InitScheme } from "../lib/weights";
 import { progressLine } from "../lib/progress";
 import { readSafetensors } from "../lib/safetensors";
 import { DEFAULT_TRAIN_CONFIG, EvalInfo, TrainConfig, Trainer, runTraining } from "../lib/train";
 import { FlagName, FlagValues, UsageError, parseFlags, runMain } from "./flags";
 
 const RECIPE_FLAGS = ["steps", "seed", "batch", "lr", "warmup", "min-lr", "oversample", "weight-decay", "shards"] as const; // saved in a checkpoint
-const MODEL_FLAGS = ["heads", "layers", "d-model", "attend-to", "no-residual", "norm"] as const; // so is the model
+const MODEL_FLAGS = ["heads", "layers", "d-model", "attend-to", "no-residual", "norm", "init"] as const; // so is the model
 const FLAG_NAMES = [...RECIPE_FLAGS, ...MODEL_FLAGS, "ops", "time-budget", "workers", "eval-every", "json", "out", "resume", "backend"] as const satisfies readonly FlagName[];
 type Flags = FlagValues<(typeof FLAG_NAMES)[number]>;
 const USAGE = "Usage: npm run train -- [--ops plus,minus,times,divided] [--steps N | --time-budget S] [--seed K] [--workers N] [--json] [--out file] [--resume file]";
@@ -51,12 +52,13 @@ function recipeFrom(flags: Flags): Partial<TrainConfig> {
 
 /** The model the flags ask for. */
 function modelFrom(flags: Flags, seed: number): Transformer {
-  const { norm = DEFAULT_CONFIG.norm, "attend-to": attendTo = DEFAULT_CONFIG.attendTo, heads = DEFAULT_CONFIG.numHeads, "d-model": dModel = DEFAULT_CONFIG.dModel } = flags;
+  const { norm = DEFAULT_CONFIG.norm, init = DEFAULT_CONFIG.init, "attend-to": attendTo = DEFAULT_CONFIG.attendTo, heads = DEFAULT_CONFIG.numHeads, "d-model": dModel = DEFAULT_CONFIG.dModel } = flags;
   if (norm !== "pre" && norm !== "post") throw new UsageError(`--norm must be "pre" or "post", got "${norm}".`);
+  if (!INIT_SCHEMES.includes(init as InitScheme)) throw new UsageError(`--init must be ${INIT_SCHEMES.join(" or ")}, got "${init}".`);
   if (!ATTEND_TO.includes(attendTo as AttendTo)) throw new UsageError(`--attend-to must be ${ATTEND_TO.join(", ")}, got "${attendTo}".`);
   if (dModel % heads !== 0) throw new UsageError(`--heads ${heads} must divide --d-model ${dModel}.`);
   const numLayers = flags.layers ?? DEFAULT_CONFIG.numLayers;
-  return new Transformer({ seed, numHeads: heads, dModel, numLayers, attendTo: attendTo as AttendTo, norm, residual: !flags["no-residual"] });
+  return new Transformer({ seed, numHeads: heads, dModel, numLayers, attendTo: attendTo as AttendTo, norm, residual: !flags["no-residual"], init: init as InitScheme });
 }
 
 /** The held-out split of all four operations (so it does not depend on --ops), then only the chosen ones. */

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { VariantResult } from "../lib/experiments";
-import { depthReading, headsReading, pointsAhead } from "../lib/ladder-readings";
+import { depthReading, headsReading, initReading, pointsAhead } from "../lib/ladder-readings";
 import { makeConfig } from "../lib/model";
 
 const result = (accuracy: number, model: { dModel?: number; numHeads?: number } = {}): VariantResult => ({
@@ -53,5 +53,21 @@ describe("ladder readings", () => {
     expect(headsReading(wide(0.9, 0.9), narrow(0.7, 0.7))[2]).toMatch(/hardly matters/);
     expect(headsReading(wide(0.9, 0.7), narrow(0.7, 0.7))[2]).toMatch(/cannot say/);
     expect(headsReading(wide(0.7, 0.9), narrow(0.7, 0.7))[0]).toMatch(/one head does better than four/);
+  });
+});
+
+describe("initReading", () => {
+  it("gives the gap and says whether the start matters, with the spread ratio of the model's width", () => {
+    const [smaller, ahead] = initReading(result(0.899), result(0.561));
+    expect(smaller).toBe("At D 64, GPT-2's 0.02 is 6.3 times smaller than 1/√D.");
+    expect(ahead).toMatch(/ahead by 33\.8 points.*still matters/);
+    expect(initReading(result(0.5), result(0.49))[1]).toMatch(/within 3 points.*no measurable difference/);
+    expect(initReading(result(0.4), result(0.6))[1]).toMatch(/GPT-2's start does better in this run, by 20\.0 points/);
+  });
+
+  it("reads nothing into the gap while both starts are below 20%", () => {
+    const lines = initReading(result(0.15), result(0.05));
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toMatch(/say nothing about the starting weights yet: raise STEPS/);
   });
 });

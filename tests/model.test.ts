@@ -112,7 +112,7 @@ describe("Transformer", () => {
   it("starts every weight matrix with spread 1/√fan-in, the projections into the residual stream 1/√(2N) of that", () => {
     const wide = new Transformer({ dModel: 64, numHeads: 4, numLayers: 2, seed: 1 }); // enough numbers for a steady spread
     const spread = (w: tf.Variable) => {
-      const values = w.dataSync();
+      const values = Array.from(w.dataSync());
       return Math.sqrt(values.reduce((sum, v) => sum + v * v, 0) / values.length);
     };
     const expected: Record<string, number> = {
@@ -123,6 +123,11 @@ describe("Transformer", () => {
     const weights = wide.namedWeights();
     for (const [name, std] of Object.entries(expected)) expect(spread(weights[name]) / std, name).toBeCloseTo(1, 1);
     expect(weights["blocks.1.attention.bo"].dataSync().every((v) => v === 0)).toBe(true);
+    const gpt2 = new Transformer({ dModel: 64, numHeads: 4, numLayers: 2, seed: 1, init: "gpt-2" }).namedWeights();
+    for (const [name, std] of Object.entries({ "embedding.token": 0.02, "blocks.1.attention.wq": 0.02, "blocks.1.feedForward.w2": 0.01 })) {
+      expect(spread(gpt2[name]) / std, name).toBeCloseTo(1, 1);
+    }
+    tf.dispose(Object.values(gpt2));
     wide.dispose();
   });
 
@@ -178,9 +183,10 @@ describe("Transformer switches for experiments (attendTo, residual)", () => {
     model.dispose();
   });
 
-  it("names a bad attendTo, residual or norm and what to use", () => {
+  it("names a bad attendTo, residual, norm or init and what to use", () => {
     expect(() => makeConfig({ attendTo: "future" as never })).toThrow(/attendTo.*"past", "all", "self".*"future"/);
     expect(() => makeConfig({ residual: "no" as never })).toThrow(/residual must be true or false, got no/);
     expect(() => makeConfig({ norm: "mid" as never })).toThrow(/norm must be "pre" or "post", got "mid"/);
+    expect(() => makeConfig({ init: "xavier" as never })).toThrow(/init must be "fan-in" or "gpt-2", got "xavier"/);
   });
 });

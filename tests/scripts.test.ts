@@ -135,12 +135,13 @@ describe("npm run train", () => {
 
   it("builds the model the model flags ask for and names a bad one", async () => {
     const out = path.join(dir, "variant.safetensors");
-    const args = ["--ops", "plus", "--steps", "2", "--json", "--out", out, "--heads", "1", "--layers", "1", "--d-model", "32", "--attend-to", "self", "--no-residual", "--norm", "post"];
+    const args = ["--ops", "plus", "--steps", "2", "--json", "--out", out, "--heads", "1", "--layers", "1", "--d-model", "32", "--attend-to", "self", "--no-residual", "--norm", "post", "--init", "gpt-2"];
     expect((await run("train.ts", args)).code).toBe(0);
-    expect(JSON.parse(readSafetensors(out).metadata.config)).toMatchObject({ numHeads: 1, numLayers: 1, dModel: 32, attendTo: "self", residual: false, norm: "post" });
+    expect(JSON.parse(readSafetensors(out).metadata.config)).toMatchObject({ numHeads: 1, numLayers: 1, dModel: 32, attendTo: "self", residual: false, norm: "post", init: "gpt-2" });
     const bad = await run("train.ts", ["--attend-to", "future"]);
     expect(bad.code).toBe(2);
     expect(bad.stderr).toMatch(/--attend-to must be past, all, self, got "future"/);
+    expect((await run("train.ts", ["--init", "xavier"])).stderr).toMatch(/--init must be fan-in or gpt-2, got "xavier"/);
     const heads = await run("train.ts", ["--heads", "3"]);
     expect(heads.stderr).toMatch(/--heads 3 must divide --d-model 64/);
   }, TIMEOUT_MS);

@@ -65,6 +65,7 @@ export function depthReading(twoLayers: VariantResult, oneLayer: VariantResult, 
   const meaning =
     sameSteps <= -noise ? "So in this run one layer learns faster than two: at this budget the second layer costs more than it buys. Whether depth pays with many more steps, this budget cannot tell (the README has longer runs)."
     : sameSteps < noise ? `So in this run the second layer buys nothing measurable at equal steps (less than ${noise} points).`
+    : sameCost <= -noise ? `So in this run depth speeds learning up per step but not per unit of work: given the steps a second layer would cost, one layer does better, by ${points(sameCost)}.`
     : sameCost < noise ? `So in this run depth mostly speeds learning up: given the steps a second layer would cost, one layer catches up (to within ${noise} points).`
     : "So in this run depth matters beyond speed: even with twice the steps, one layer stays behind. Whether it catches up with many more steps, this budget cannot tell (the README has longer runs).";
   return [facts, meaning];

@@ -58,6 +58,7 @@ export interface ScatterTrace {
   name: string;
   x: number[];
   y: (number | null)[];
+  line?: { dash: "solid" | "dash" | "dot" };
 }
 
 export interface BarTrace {

@@ -32,6 +32,7 @@ describe("ladder readings", () => {
   it("tells apart depth that speeds learning up, depth that matters beyond speed, and no measurable difference", () => {
     expect(depthReading(result(0.9), result(0.7), result(0.89))[1]).toMatch(/depth mostly speeds learning up/);
     expect(depthReading(result(0.9), result(0.7), result(0.8))[1]).toMatch(/depth matters beyond speed/);
+    expect(depthReading(result(0.899), result(0.75), result(0.929))[1]).toMatch(/not per unit of work: .* one layer does better, by 3\.0 points/);
     expect(depthReading(result(0.9), result(0.89), result(0.95))[1]).toMatch(/buys nothing measurable at equal steps \(less than 3 points\)/);
   });
 

@@ -270,6 +270,12 @@ describe("lineChart", () => {
     expect(lineChart([{ name: "loss", x: long, y: long }]).data[0]).toMatchObject({ mode: "lines" });
   });
 
+  it("dashes the series past plotly's 10 colours, so no two series look alike", () => {
+    const many = lineChart(Array.from({ length: 12 }, (_, i) => ({ name: `v${i}`, x: [0, 1], y: [1, 2] })));
+    expect(many.data.slice(0, 10).every((trace) => !("line" in trace))).toBe(true);
+    expect(many.data.slice(10).map((trace) => (trace as { line?: { dash: string } }).line?.dash)).toEqual(["dash", "dash"]);
+  });
+
   it("puts a log axis range in log10 units and rejects a range that touches 0", () => {
     const log = lineChart([{ name: "loss", x: [0, 1], y: [10, 0.1] }], { logY: true, yRange: [0.01, 100] });
     expect(log.layout.yaxis?.type).toBe("log");

@@ -6,6 +6,8 @@ import { ChartOptions, valueAxis } from "./value-axis";
 
 // Short curves get a marker on each point, so that a single point (first step) is visible too.
 const MAX_POINTS_WITH_MARKERS = 20;
+const COLOURS = 10; // plotly's palette: series 11 and on reuse its colours, so they are drawn dashed, then dotted
+const DASHES = ["solid", "dash", "dot"] as const;
 
 export interface Series {
   name: string;
@@ -36,7 +38,7 @@ export function lineChart(series: Series[], opts: LineChartOptions = {}): Figure
     const bad = series.find((s) => Array.from(s.x).some((x) => !(x > 0)));
     if (bad) throw new Error(`lineChart: series "${bad.name}" has an x value <= 0, which a log x axis cannot show.`);
   }
-  const data = series.map((s): ScatterTrace => {
+  const data = series.map((s, i): ScatterTrace => {
     if (s.x.length !== s.y.length) {
       throw new Error(`lineChart: series "${s.name}" has ${s.x.length} x values but ${s.y.length} y values.`);
     }
@@ -46,6 +48,7 @@ export function lineChart(series: Series[], opts: LineChartOptions = {}): Figure
       name: escapeLabel(s.name),
       x: Array.from(s.x),
       y: Array.from(s.y, finiteOrNull),
+      ...(i >= COLOURS && { line: { dash: DASHES[Math.floor(i / COLOURS) % DASHES.length] } }),
     };
   });
   const ys = series.flatMap((s) => Array.from(s.y));

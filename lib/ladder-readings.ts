@@ -32,20 +32,29 @@ function headsVerdict(four: VariantResult, one: VariantResult, noise: number): H
 
 /**
  * Four heads against one at the full width (`wide`) and at a narrow one (`narrow`), each pair
- * [four heads, one head]: a line per width, then what the two together suggest.
+ * [four heads, one head]: a line per width, then what the two together suggest. A pair in which
+ * neither model has learned (both below UNTRAINED_ACCURACY) is not compared.
  */
 export function headsReading(wide: [VariantResult, VariantResult], narrow: [VariantResult, VariantResult], noise = NOISE_POINTS): string[] {
-  const line = ([four, one]: [VariantResult, VariantResult], verdict: HeadsVerdict) => {
-    const what = { same: "one head does about as well as four", four: "four heads do better than one", one: "one head does better than four" }[verdict];
-    const dh = (r: VariantResult) => r.config.dModel / r.config.numHeads;
-    return `At D ${four.config.dModel}, ${what} in this run: 4 heads of Dh ${dh(four)} ${aheadOrBehind(pointsAhead(four, one))} against 1 head of Dh ${dh(one)}.`;
-  };
   const untrained = untrainedLine([...wide, ...narrow], "heads");
   if (untrained) return [untrained];
-  const [w, n] = [headsVerdict(...wide, noise), headsVerdict(...narrow, noise)];
-  const thin = narrow[0].config.dModel / narrow[0].config.numHeads;
+  const dh = (r: VariantResult) => r.config.dModel / r.config.numHeads;
+  const line = ([four, one]: [VariantResult, VariantResult], verdict: HeadsVerdict | "untrained") => {
+    if (verdict === "untrained") {
+      const best = Math.max(four.heldOut.accuracy, one.heldOut.accuracy);
+      return `At D ${four.config.dModel}, neither model has learned enough to compare: both answer under ${100 * UNTRAINED_ACCURACY}% of the held-out problems (the better: ${(100 * best).toFixed(1)}%).`;
+    }
+    const what = { same: "one head does about as well as four", four: "four heads do better than one", one: "one head does better than four" }[verdict];
+    return `At D ${four.config.dModel}, ${what} in this run: 4 heads of Dh ${dh(four)} ${aheadOrBehind(pointsAhead(four, one))} against 1 head of Dh ${dh(one)}.`;
+  };
+  const verdictOf = (pair: [VariantResult, VariantResult]) =>
+    Math.max(pair[0].heldOut.accuracy, pair[1].heldOut.accuracy) < UNTRAINED_ACCURACY ? "untrained" : headsVerdict(...pair, noise);
+  const [w, n] = [verdictOf(wide), verdictOf(narrow)];
+  const thin = dh(narrow[0]);
   const why =
-    n === "one" ? `Split four ways, each narrow head has only ${thin} numbers for its queries and keys: here the width of each head matters more than the number of heads.`
+    w === "untrained" ? `At the full width neither model has learned yet, so this run says nothing about heads there: raise STEPS.`
+    : n === "untrained" ? `So this run cannot tell whether the full-width result comes from the number of heads or from their width: at this budget the narrow models have not learned yet (the README compares them over 5,000 steps).`
+    : n === "one" ? `Split four ways, each narrow head has only ${thin} numbers for its queries and keys: here the width of each head matters more than the number of heads.`
     : n === "four" && w === "four" ? "More heads do better at both widths in this run."
     : n === "four" ? "Several heads help only once the model is narrow: at the full width one wide head is enough for this task."
     : w === "same" ? "At both widths the number of heads hardly matters in this run: one head's softmax can spread its weight over several tokens, so one head may read all the answer needs."

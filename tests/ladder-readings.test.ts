@@ -44,6 +44,16 @@ describe("ladder readings", () => {
     expect(headsReading(wide(0.1, 0.01), narrow(0.25, 0.0))).toHaveLength(3);
   });
 
+  it("does not compare a pair of heads in which neither model has learned, and says what that leaves open", () => {
+    const [atWide, atNarrow, why] = headsReading(wide(0.634, 0.113), narrow(0.125, 0.116));
+    expect(atWide).toMatch(/^At D 64, four heads do better than one in this run: .* ahead by 52\.1 points/);
+    expect(atNarrow).toBe("At D 16, neither model has learned enough to compare: both answer under 20% of the held-out problems (the better: 12.5%).");
+    expect(atNarrow).not.toMatch(/about as well/);
+    expect(why).toMatch(/cannot tell whether the full-width result comes from the number of heads or from their width/);
+    const [, , wideUntrained] = headsReading(wide(0.15, 0.1), narrow(0.6, 0.3));
+    expect(wideUntrained).toMatch(/At the full width neither model has learned yet.*raise STEPS/);
+  });
+
   it("words the heads for every combination of the two widths, with the measured gaps", () => {
     const [atWide, atNarrow, why] = headsReading(wide(0.56, 0.257), narrow(0.231, 0.144));
     expect(atWide).toBe("At D 64, four heads do better than one in this run: 4 heads of Dh 16 ahead by 30.3 points against 1 head of Dh 64.");

@@ -47,7 +47,7 @@ export function headsReading(wide: [VariantResult, VariantResult], narrow: [Vari
     const what = { same: "one head does about as well as four", four: "four heads do better than one", one: "one head does better than four" }[verdict];
     return `At D ${four.config.dModel}, ${what} in this run: 4 heads of Dh ${dh(four)} ${aheadOrBehind(pointsAhead(four, one))} against 1 head of Dh ${dh(one)}.`;
   };
-  const verdictOf = (pair: [VariantResult, VariantResult]) =>
+  const verdictOf = (pair: [VariantResult, VariantResult]): HeadsVerdict | "untrained" =>
     Math.max(pair[0].heldOut.accuracy, pair[1].heldOut.accuracy) < UNTRAINED_ACCURACY ? "untrained" : headsVerdict(...pair, noise);
   const [w, n] = [verdictOf(wide), verdictOf(narrow)];
   const thin = dh(narrow[0]);

@@ -51,17 +51,38 @@ export interface LadderSettings {
   train?: Partial<TrainConfig>; // anything else that differs from LADDER_TRAIN_CONFIG
 }
 
-/** What one variant's run left: plain data, so that it can come back from a worker thread. */
-export interface VariantResult {
+/** A training-loss curve: the mean loss over each block of `every` steps, 4 significant digits. */
+export interface LossCurve {
+  every: number;
+  means: number[];
+}
+export const LOSS_CURVE_POINTS = 100;
+
+/** Block means of per-step losses, at most `points` of them. */
+export function lossCurveOf(losses: readonly number[], points = LOSS_CURVE_POINTS): LossCurve {
+  const every = Math.max(1, Math.ceil(losses.length / points));
+  const means: number[] = [];
+  for (let start = 0; start < losses.length; start += every) means.push(Number(mean(losses.slice(start, start + every)).toPrecision(4)));
+  return { every, means };
+}
+
+/** What a trained variant left, trained here or loaded from the shipped results (lib/results.ts). */
+export interface LadderOutcome {
   variant: Variant;
   config: ModelConfig;
   parameters: number;
   steps: number;
+  finalLoss: number; // mean training loss over the last tenth of the steps (unrounded)
+  heldOut: { accuracy: number; perOp: Partial<Record<Operation, number>> }; // greedy exact match on the held-out problems
+  lossCurve: LossCurve;
+  weights: Record<string, StoredTensor>; // the trained weights, for modelOf()
+}
+
+/** What one variant's run left: plain data, so that it can come back from a worker thread. */
+export interface VariantResult extends LadderOutcome {
   seconds: number; // training time, evaluation not included
   losses: number[]; // training loss (answer tokens and [END]) at every step, 4 significant digits
-  finalLoss: number; // mean training loss over the last tenth of the steps (unrounded)
-  heldOut: Evaluation; // greedy exact match on the held-out problems
-  weights: Record<string, StoredTensor>; // the trained weights, for modelOf()
+  heldOut: Evaluation;
 }
 
 /** Progress of one variant, sent every PROGRESS_EVERY steps and at its last step. */
@@ -111,7 +132,7 @@ export function variantParameters(variant: Variant): number {
 }
 
 /** The result of `variant` among `results`. */
-export function resultOf(results: readonly VariantResult[], variant: Variant): VariantResult {
+export function resultOf<R extends LadderOutcome>(results: readonly R[], variant: Variant): R {
   const found = results.find((r) => r.variant.name === variant.name);
   if (!found) throw new Error(`No result for the variant "${variant.name}"; the results are of ${results.map((r) => `"${r.variant.name}"`).join(", ")}.`);
   return found;
@@ -162,7 +183,7 @@ function storedWeights(model: Transformer): Record<string, StoredTensor> {
 }
 
 /** A model with a result's trained weights (dispose it, or make it inside remake()). */
-export function modelOf(result: VariantResult): Transformer {
+export function modelOf(result: LadderOutcome): Transformer {
   const model = new Transformer(result.config);
   for (const [name, variable] of Object.entries(model.namedWeights())) {
     const { shape, data } = result.weights[name];
@@ -207,6 +228,7 @@ export async function trainVariant(variant: Variant, settings: LadderSettings, o
       seconds,
       losses,
       finalLoss: mean(lastLosses), // as `npm run train -- --eval-every <steps / 10>` reports it at the end
+      lossCurve: lossCurveOf(losses),
       heldOut: evaluateUnpadded(model, test),
       weights: storedWeights(model),
     };
@@ -335,7 +357,7 @@ const percent = (x: number | undefined) => (x === undefined ? "-" : `${(100 * x)
 export const LADDER_TABLE_HEADERS = ["variant", "what changes", "parameters", "steps", "final training loss", "held-out exact match", ...OPERATIONS];
 
 /** One row per variant for showTable(LADDER_TABLE_HEADERS, rows). */
-export function ladderTableRows(results: readonly VariantResult[]): string[][] {
+export function ladderTableRows(results: readonly LadderOutcome[]): string[][] {
   return results.map((r) => [
     r.variant.name,
     r.variant.change,
@@ -348,7 +370,7 @@ export function ladderTableRows(results: readonly VariantResult[]): string[][] {
 }
 
 /** Held-out exact match, one row per variant (top-down in ladder order), one column per operation and overall. */
-export function ladderFigure(results: readonly VariantResult[], title = "Held-out exact match"): Figure {
+export function ladderFigure(results: readonly LadderOutcome[], title = "Held-out exact match"): Figure {
   const columns = [...OPERATIONS, "all"];
   const matrix = results.map((r) => [...OPERATIONS.map((op) => r.heldOut.perOp[op] ?? NaN), r.heldOut.accuracy]);
   const fig = matrixHeatmap(matrix, results.map((r) => r.variant.name), columns, {
@@ -358,19 +380,11 @@ export function ladderFigure(results: readonly VariantResult[], title = "Held-ou
   return { ...fig, layout: { ...fig.layout, coloraxis: { ...coloraxis, colorbar: { ...coloraxis.colorbar, title: { text: "1 = all right" } } } } };
 }
 
-/** Each variant's training loss, averaged over blocks of steps so that a curve has at most `points` points. */
-export function lossCurvesFigure(curves: { name: string; losses: readonly number[] }[], points = 100): Figure {
-  const series = curves.map(({ name, losses }) => {
-    const block = Math.max(1, Math.ceil(losses.length / points));
-    const x: number[] = [];
-    const y: number[] = [];
-    for (let start = 0; start < losses.length; start += block) {
-      const part = losses.slice(start, start + block);
-      x.push(start + part.length); // the block's last step
-      y.push(Number(mean(part).toPrecision(4)));
-    }
-    return { name, x, y };
-  });
+/** Each variant's training-loss curve (block means of steps, see lossCurveOf). */
+export function lossCurvesFigure(curves: { name: string; curve: LossCurve }[]): Figure {
+  const series = curves.map(({ name, curve }) => ({
+    name, x: curve.means.map((_, i) => (i + 1) * curve.every), y: curve.means, // each block at its last step
+  }));
   return lineChart(series, {
     title: `Training loss (mean over blocks of steps)`, xTitle: "step", yTitle: "masked cross-entropy (log scale)", logY: true,
   });

@@ -1,6 +1,6 @@
 // What the heads and layer rungs of notebook 7's ladder say, as sentences for the run in front of
 // the learner: every case the results can fall into gets its own wording.
-import { VariantResult } from "./experiments";
+import { LadderOutcome } from "./experiments";
 
 /** Differences below this many points of held-out exact match count as "about the same". */
 export const NOISE_POINTS = 3;
@@ -9,7 +9,7 @@ export const NOISE_POINTS = 3;
 export const UNTRAINED_ACCURACY = 0.2;
 
 /** The one line to print instead of a reading when every variant compared is still guessing. */
-function untrainedLine(results: VariantResult[], about: string): string | undefined {
+function untrainedLine(results: LadderOutcome[], about: string): string | undefined {
   const best = Math.max(...results.map((r) => r.heldOut.accuracy));
   if (best >= UNTRAINED_ACCURACY) return undefined;
   return `None of these variants answers ${100 * UNTRAINED_ACCURACY}% of the held-out problems yet (the best: ${(100 * best).toFixed(1)}%), ` +
@@ -17,7 +17,7 @@ function untrainedLine(results: VariantResult[], about: string): string | undefi
 }
 
 /** Points of held-out exact match by which `a` is ahead of `b` (negative: behind). */
-export function pointsAhead(a: VariantResult, b: VariantResult): number {
+export function pointsAhead(a: LadderOutcome, b: LadderOutcome): number {
   return 100 * (a.heldOut.accuracy - b.heldOut.accuracy);
 }
 
@@ -25,7 +25,7 @@ const points = (x: number) => `${Math.abs(x).toFixed(1)} points`;
 const aheadOrBehind = (x: number) => `${x >= 0 ? "ahead by" : "behind by"} ${points(x)}`;
 type HeadsVerdict = "same" | "four" | "one";
 
-function headsVerdict(four: VariantResult, one: VariantResult, noise: number): HeadsVerdict {
+function headsVerdict(four: LadderOutcome, one: LadderOutcome, noise: number): HeadsVerdict {
   const gap = pointsAhead(four, one);
   return Math.abs(gap) < noise ? "same" : gap > 0 ? "four" : "one";
 }
@@ -35,11 +35,11 @@ function headsVerdict(four: VariantResult, one: VariantResult, noise: number): H
  * [four heads, one head]: a line per width, then what the two together suggest. A pair in which
  * neither model has learned (both below UNTRAINED_ACCURACY) is not compared.
  */
-export function headsReading(wide: [VariantResult, VariantResult], narrow: [VariantResult, VariantResult], noise = NOISE_POINTS): string[] {
+export function headsReading(wide: [LadderOutcome, LadderOutcome], narrow: [LadderOutcome, LadderOutcome], noise = NOISE_POINTS): string[] {
   const untrained = untrainedLine([...wide, ...narrow], "heads");
   if (untrained) return [untrained];
-  const dh = (r: VariantResult) => r.config.dModel / r.config.numHeads;
-  const line = ([four, one]: [VariantResult, VariantResult], verdict: HeadsVerdict | "untrained") => {
+  const dh = (r: LadderOutcome) => r.config.dModel / r.config.numHeads;
+  const line = ([four, one]: [LadderOutcome, LadderOutcome], verdict: HeadsVerdict | "untrained") => {
     if (verdict === "untrained") {
       const best = Math.max(four.heldOut.accuracy, one.heldOut.accuracy);
       return `At D ${four.config.dModel}, neither model has learned enough to compare: both answer under ${100 * UNTRAINED_ACCURACY}% of the held-out problems (the better: ${(100 * best).toFixed(1)}%).`;
@@ -47,7 +47,7 @@ export function headsReading(wide: [VariantResult, VariantResult], narrow: [Vari
     const what = { same: "one head does about as well as four", four: "four heads do better than one", one: "one head does better than four" }[verdict];
     return `At D ${four.config.dModel}, ${what} in this run: 4 heads of Dh ${dh(four)} ${aheadOrBehind(pointsAhead(four, one))} against 1 head of Dh ${dh(one)}.`;
   };
-  const verdictOf = (pair: [VariantResult, VariantResult]): HeadsVerdict | "untrained" =>
+  const verdictOf = (pair: [LadderOutcome, LadderOutcome]): HeadsVerdict | "untrained" =>
     Math.max(pair[0].heldOut.accuracy, pair[1].heldOut.accuracy) < UNTRAINED_ACCURACY ? "untrained" : headsVerdict(...pair, noise);
   const [w, n] = [verdictOf(wide), verdictOf(narrow)];
   const thin = dh(narrow[0]);
@@ -66,7 +66,7 @@ export function headsReading(wide: [VariantResult, VariantResult], narrow: [Vari
  * Two layers against one at equal steps, and against one layer given twice the steps (about the
  * same cost): the two measured gaps, then what they mean together.
  */
-export function depthReading(twoLayers: VariantResult, oneLayer: VariantResult, oneLayerLonger: VariantResult, noise = NOISE_POINTS): string[] {
+export function depthReading(twoLayers: LadderOutcome, oneLayer: LadderOutcome, oneLayerLonger: LadderOutcome, noise = NOISE_POINTS): string[] {
   const untrained = untrainedLine([twoLayers, oneLayer, oneLayerLonger], "depth");
   if (untrained) return [untrained];
   const [sameSteps, sameCost] = [pointsAhead(twoLayers, oneLayer), pointsAhead(twoLayers, oneLayerLonger)];
@@ -84,7 +84,7 @@ export function depthReading(twoLayers: VariantResult, oneLayer: VariantResult, 
  * The course model (weights started at 1/√fan-in) against the same model started at GPT-2's
  * spread of 0.02, after the same steps: the gap, and what it says about where weights start.
  */
-export function initReading(fanIn: VariantResult, gpt2: VariantResult, noise = NOISE_POINTS): string[] {
+export function initReading(fanIn: LadderOutcome, gpt2: LadderOutcome, noise = NOISE_POINTS): string[] {
   const untrained = untrainedLine([fanIn, gpt2], "the starting weights");
   if (untrained) return [untrained];
   const D = fanIn.config.dModel;

@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { OPERATIONS } from "../lib/data";
 import {
   LADDER, VARIANTS, LADDER_TABLE_HEADERS, LadderSettings, Progress, Variant, VariantResult, attentionOnTarget, checkSettings,
-  evaluateUnpadded, ladderFigure, ladderSplit, ladderTableRows, lossCurvesFigure, modelOf, nextTokenAccuracy, resultOf, runLadder, stepsOf, trainVariant, variantParameters,
+  LadderOutcome, evaluateUnpadded, ladderFigure, lossCurveOf, ladderSplit, ladderTableRows, lossCurvesFigure, modelOf, nextTokenAccuracy, resultOf, runLadder, stepsOf, trainVariant, variantParameters,
 } from "../lib/experiments";
 import { answer, evaluate } from "../lib/generate";
 import { DEFAULT_CONFIG, Transformer, makeConfig } from "../lib/model";
@@ -183,15 +183,14 @@ describe("evaluation and the mask", () => {
 });
 
 describe("table and figures", () => {
-  const result = (name: string, accuracy: number): VariantResult => ({
+  const result = (name: string, accuracy: number): LadderOutcome => ({
     variant: { name, change: `${name} changed`, model: {} },
     config: makeConfig(),
     parameters: 105509,
     steps: 1500,
-    seconds: 10,
-    losses: [2, 1, 0.5],
     finalLoss: 0.5,
-    heldOut: { accuracy, perOp: { plus: 0.9, minus: 0.8, times: 0.5, divided: 0.25 }, answers: [] },
+    lossCurve: { every: 1, means: [2, 1, 0.5] },
+    heldOut: { accuracy, perOp: { plus: 0.9, minus: 0.8, times: 0.5, divided: 0.25 } },
     weights: {},
   });
   const results = [result("course model", 0.85), result("no mask", 0.01)];
@@ -215,7 +214,8 @@ describe("table and figures", () => {
 
   it("averages loss curves over blocks so that each has at most the points asked for", () => {
     const losses = Array.from({ length: 1000 }, (_, i) => 1 + (i % 10)); // blocks of 10 average to 5.5
-    const fig = lossCurvesFigure([{ name: "a", losses }, { name: "b", losses: losses.slice(0, 7) }], 100);
+    expect(lossCurveOf(losses, 100).every).toBe(10);
+    const fig = lossCurvesFigure([{ name: "a", curve: lossCurveOf(losses, 100) }, { name: "b", curve: lossCurveOf(losses.slice(0, 7), 100) }]);
     const [a, b] = fig.data as { x: number[]; y: number[] }[];
     expect(a.x).toHaveLength(100);
     expect(a.x[0]).toBe(10);

@@ -1,21 +1,20 @@
 import { describe, expect, it } from "vitest";
-import { VariantResult } from "../lib/experiments";
+import { LadderOutcome } from "../lib/experiments";
 import { depthReading, headsReading, initReading, pointsAhead } from "../lib/ladder-readings";
 import { makeConfig } from "../lib/model";
 
-const result = (accuracy: number, model: { dModel?: number; numHeads?: number } = {}): VariantResult => ({
+const result = (accuracy: number, model: { dModel?: number; numHeads?: number } = {}): LadderOutcome => ({
   variant: { name: "v", change: "", model: {} },
   config: makeConfig(model),
   parameters: 0,
   steps: 1500,
-  seconds: 1,
-  losses: [],
   finalLoss: 0,
-  heldOut: { accuracy, perOp: {}, answers: [] },
+  lossCurve: { every: 1, means: [] },
+  heldOut: { accuracy, perOp: {} },
   weights: {},
 });
-const wide = (four: number, one: number): [VariantResult, VariantResult] => [result(four), result(one, { numHeads: 1 })];
-const narrow = (four: number, one: number): [VariantResult, VariantResult] => [result(four, { dModel: 16 }), result(one, { dModel: 16, numHeads: 1 })];
+const wide = (four: number, one: number): [LadderOutcome, LadderOutcome] => [result(four), result(one, { numHeads: 1 })];
+const narrow = (four: number, one: number): [LadderOutcome, LadderOutcome] => [result(four, { dModel: 16 }), result(one, { dModel: 16, numHeads: 1 })];
 
 describe("ladder readings", () => {
   it("measures the gap in points", () => {

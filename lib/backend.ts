@@ -32,7 +32,7 @@ export async function initBackend(preferred?: BackendName): Promise<BackendName>
 
 /**
  * While gradients are being recorded, tfjs keeps a copy (kernel "Identity") of every tensor a
- * gradient will need: about 230 a training step of the default model. The wasm backend's Identity
+ * gradient will need, many in every training step. The wasm backend's Identity
  * copies the data; tfjs never changes a tensor's data once made, so the copy may share it, as the
  * cpu backend's Identity does.
  */

@@ -56,13 +56,6 @@ export function countByOperation(problems: readonly Problem[]): Record<Operation
   return counts;
 }
 
-export function filterOperations(problems: readonly Problem[], ops: readonly Operation[]): Problem[] {
-  for (const op of ops) {
-    if (!OPERATIONS.includes(op)) throw new Error(`Unknown operation "${op}"; expected one of ${OPERATIONS.join(", ")}.`);
-  }
-  return problems.filter((p) => ops.includes(p.op));
-}
-
 export interface Split {
   train: Problem[];
   test: Problem[];

@@ -14,7 +14,7 @@ import { shardGradients } from "./train";
 const send = (reply: WorkerReply) => parentPort!.postMessage(reply);
 
 /** Every this many steps the worker collects its garbage before it reports its heap, so that the heap reported then is what is alive. */
-export const HEAP_SAMPLE_EVERY = 250;
+const HEAP_SAMPLE_EVERY = 250;
 
 /** V8's full garbage collection, made callable in this thread without starting node with --expose-gc. */
 function garbageCollector(): () => void {

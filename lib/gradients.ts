@@ -81,7 +81,7 @@ export interface WorkerTiming {
   loadMs: number; // copying the new weights into its tfjs variables
   gradientMs: number; // forward and backward of its shards
   numTensors: number; // tfjs tensors alive in the worker after the step
-  heapMB: number; // the worker's JS heap (after a full collection on steps that are multiples of 250)
+  heapMB: number; // the worker's JS heap (after a full collection on every HEAP_SAMPLE_EVERY-th step, lib/gradient-worker)
 }
 
 export type WorkerReply =

@@ -1,9 +1,8 @@
 // Reading a trained model's attention by role: how much weight the query at "=" (or at the operation
 // word) puts on [START], the first number, the operation, the second number and "=" itself, per head,
-// over many problems; which heads specialise in a role; and how that routing grows during training.
+// over many problems; which heads do which job, per operation; and how that routing grows during training.
 import * as tf from "@tensorflow/tfjs";
-import { Problem, promptIds } from "./data";
-import { generateIds } from "./generate";
+import { OPERATIONS, Operation, Problem, promptIds, sequenceIds } from "./data";
 import { Transformer } from "./model";
 import type { Series } from "./plot";
 import { END_ID, VOCAB, numberToWords } from "./vocab";
@@ -73,116 +72,92 @@ export function roleWeights(model: Transformer, problems: readonly Problem[], qu
   return { query, heads: headsOf(model), perProblem };
 }
 
-/** The question followed by the model's own answer (without [END]): its tokens and every head's weights [layer][head][query][key]. */
-export function attentionOnAnswer(model: Transformer, question: string): { tokens: string[]; grid: number[][][][] } {
-  const said = generateIds(model, [promptIds(question)])[0];
-  const end = said.indexOf(END_ID);
-  const ids = [...promptIds(question), ...(end < 0 ? said : said.slice(0, end))].slice(0, model.config.contextLength);
-  const grid = tf.tidy(() => model.forward([ids]).attention.map((layer) => (layer.arraySync() as number[][][][])[0])); // [H, T, T] per layer
-  return { tokens: ids.map((id) => VOCAB[id]), grid };
+/** The question followed by its correct answer (without [END]): its tokens and every head's weights [layer][head][query][key]. */
+export function attentionOnProblem(model: Transformer, p: Problem): { tokens: string[]; grid: number[][][][] } {
+  const ids = sequenceIds(p);
+  const withoutEnd = ids.slice(0, ids.lastIndexOf(END_ID)).slice(0, model.config.contextLength);
+  const grid = tf.tidy(() => model.forward([withoutEnd]).attention.map((layer) => (layer.arraySync() as number[][][][])[0])); // [H, T, T] per layer
+  return { tokens: withoutEnd.map((id) => VOCAB[id]), grid };
 }
 
-/** The mean over problems: [head][role]. */
-export function meanByRole(w: RoleWeights): number[][] {
-  return w.heads.map((_, h) => ROLES.map((_, r) => w.perProblem.reduce((sum, x) => sum + x[h][r], 0) / w.perProblem.length));
+/** The weight the "=" query of `p` puts on `role` in one head of an attentionOnProblem grid (summed over the role's tokens). */
+export function weightOnRole(grid: number[][][][], p: Problem, head: HeadRef, role: Role): number {
+  const roles = promptRoles(p);
+  return sumByRole(grid[head.layer][head.head][roles.length - 1], roles)[ROLES.indexOf(role)];
 }
+
+/** The mean over problems (all, or those at the indices `only`): [head][role]. */
+export function meanByRole(w: RoleWeights, only?: readonly number[]): number[][] {
+  const chosen = only ?? w.perProblem.map((_, i) => i);
+  if (chosen.length === 0) throw new Error("meanByRole: no problems chosen; expected at least one.");
+  return w.heads.map((_, h) => ROLES.map((_, r) => chosen.reduce((sum, i) => sum + w.perProblem[i][h][r], 0) / chosen.length));
+}
+
+/** The roles a head at "=" may gather: first number, operation, second number (indices into ROLES). */
+const READ = [FIRST, OPERATION, SECOND];
 
 export interface Specialist {
   role: Role;
   head: HeadRef; // the head with the largest mean weight on the role
   weight: number; // that mean weight
-  reads: boolean; // weight >= MAINLY: the head mainly reads this role
 }
 
-/** For the first number, the operation and the second number: the head that puts the most weight on it. */
-export function specialists(w: RoleWeights): Specialist[] {
-  const mean = meanByRole(w);
-  return [FIRST, OPERATION, SECOND].map((role) => {
+/** For the first number, the operation and the second number: the head that puts the most weight on it (over `only`, or all problems). */
+export function specialists(w: RoleWeights, only?: readonly number[]): Specialist[] {
+  const mean = meanByRole(w, only);
+  return READ.map((role) => {
     const best = mean.reduce((b, byRole, h) => (byRole[role] > mean[b][role] ? h : b), 0);
-    const weight = mean[best][role];
-    return { role: ROLES[role], head: w.heads[best], weight, reads: weight >= MAINLY };
+    return { role: ROLES[role], head: w.heads[best], weight: mean[best][role] };
   });
 }
 
-/** Per problem: does some head put at least MAINLY on the first number, and some head on the second? */
-export function readsEachOperand(w: RoleWeights): boolean[] {
-  const most = (heads: number[][], role: number) => Math.max(...heads.map((byRole) => byRole[role]));
-  return w.perProblem.map((heads) => most(heads, FIRST) >= MAINLY && most(heads, SECOND) >= MAINLY);
+/** Mean weight of every head on each role it may gather, per operation: [head][operation x role], with column labels. */
+export function jobsByOperation(w: RoleWeights, problems: readonly Problem[]): { columns: string[]; matrix: number[][] } {
+  if (problems.length !== w.perProblem.length) throw new Error(`jobsByOperation: ${problems.length} problems for weights of ${w.perProblem.length}.`);
+  const short = ["1st number", "operation", "2nd number"];
+  const ops = OPERATIONS.filter((op) => problems.some((p) => p.op === op));
+  const means = ops.map((op) => meanByRole(w, problems.flatMap((p, i) => (p.op === op ? [i] : []))));
+  return {
+    columns: ops.flatMap((op) => short.map((role) => `${op} · ${role}`)),
+    matrix: w.heads.map((_, h) => means.flatMap((mean) => READ.map((role) => mean[h][role]))),
+  };
 }
-
-const pct = (x: number) => `${(100 * x).toFixed(0)}%`;
 
 /**
- * What the "=" weights say about the story "a head reads each operand", in plain sentences, with
- * `right[i]` telling whether the model answers problem i correctly. Never calls a model that answers
- * well a failure: where heads do not read the numbers one by one, it says what they do instead.
+ * The index of the problem of operation `op` whose weights on the gathered roles (every head) are
+ * closest to that operation's mean: the one whose attention looks most like the average. Only
+ * problems where `right` is true are chosen from, unless there are none.
  */
-export function describeOperandReading(w: RoleWeights, right: readonly boolean[], numLayers: number): string[] {
-  if (w.query !== "=") throw new Error(`describeOperandReading: expected the weights of the "=" query, got "${w.query}".`);
-  if (right.length !== w.perProblem.length) {
-    throw new Error(`describeOperandReading: got ${right.length} right/wrong values for ${w.perProblem.length} problems.`);
-  }
-  const accuracy = (chosen: number[]) => chosen.filter((i) => right[i]).length / chosen.length;
-  const all = right.map((_, i) => i);
-  const overall = accuracy(all);
-  const spread = meanByRole(w);
-  const strongest = (role: number) => Math.max(...spread.map((byRole) => byRole[role]));
-  const shares = `${pct(strongest(FIRST))} of its weight on the first number on average, ${pct(strongest(OPERATION))} on the operation, ${pct(strongest(SECOND))} on the second number`;
-  const means = `the head reading the first number most puts ${pct(strongest(FIRST))} of its weight there on average; ` +
-    `for the operation it is ${pct(strongest(OPERATION))}, for the second number ${pct(strongest(SECOND))}`;
-  if (w.heads.length < 2) {
-    return [
-      `This model has a single attention head, so no head can put most of its weight on both numbers: its one head puts ${shares}.`,
-      `It answers ${pct(overall)} of these problems right${overall >= 0.8 ? " all the same: one head can bring in both numbers by splitting its weight" : ""}.`,
-    ];
-  }
-  const both = readsEachOperand(w);
-  const [withBoth, without] = [all.filter((i) => both[i]), all.filter((i) => !both[i])];
-  const share = withBoth.length / all.length;
-  const lines = [
-    `In ${pct(share)} of the problems, "=" has a head putting at least ${pct(MAINLY)} of its weight on the first number and one doing so on the second.`,
-    `Exact match where it does: ${withBoth.length ? pct(accuracy(withBoth)) : "n/a"} of ${withBoth.length}; where it does not: ${without.length ? pct(accuracy(without)) : "n/a"} of ${without.length}.`,
-  ];
-  if (share >= 0.8) {
-    lines.push(`As the story expects: separate heads at "=" read the two numbers.`);
-  } else if (overall >= 0.8) {
-    const indirect = numLayers > 1 ? " Or it arrives indirectly: after the first layer every position carries what it read, so a later head reading another position also brings in a number." : "";
-    lines.push(`The model answers ${pct(overall)} right all the same, so this is not the only way it gathers the numbers: ${means}. ` +
-      `A head that splits its weight over both numbers brings in both.${indirect}`);
-  } else {
-    lines.push(`The model answers only ${pct(overall)} right, so it may not have settled on a way to gather the numbers yet: ${means}.`);
-  }
-  return lines;
+export function typicalProblem(w: RoleWeights, problems: readonly Problem[], op: Operation, right: readonly boolean[]): number {
+  const ofOp = problems.flatMap((p, i) => (p.op === op ? [i] : []));
+  if (ofOp.length === 0) throw new Error(`typicalProblem: no "${op}" problems among the ${problems.length} given.`);
+  const mean = meanByRole(w, ofOp);
+  const distance = (i: number) => w.perProblem[i].reduce((sum, byRole, h) => sum + READ.reduce((d, r) => d + (byRole[r] - mean[h][r]) ** 2, 0), 0);
+  const chosen = ofOp.some((i) => right[i]) ? ofOp.filter((i) => right[i]) : ofOp;
+  return chosen.reduce((best, i) => (distance(i) < distance(best) ? i : best));
 }
 
-/** The mean "=" weights [head][role] at one step of training. */
+/** Per role gathered (first number, operation, second number): for each problem, does some head put at least MAINLY on it? */
+export function readersPerProblem(w: RoleWeights): { role: Role; reads: boolean[] }[] {
+  return READ.map((role) => ({ role: ROLES[role], reads: w.perProblem.map((heads) => heads.some((byRole) => byRole[role] >= MAINLY)) }));
+}
+
+/** Share of the problems in which the "=" query has a head reading each gathered role, at one step of training. */
 export interface RoutingSnapshot {
   step: number;
-  mean: number[][];
+  shares: number[]; // [first number, operation, second number]
 }
 
 export function routingSnapshot(model: Transformer, problems: readonly Problem[], step: number): RoutingSnapshot {
-  return { step, mean: meanByRole(roleWeights(model, problems, "=")) };
+  const shares = readersPerProblem(roleWeights(model, problems, "=")).map(({ reads }) => reads.filter(Boolean).length / reads.length);
+  return { step, shares };
 }
 
-/** One curve per specialist: its mean weight on its role at every snapshot. */
-export function routingSeries(snapshots: readonly RoutingSnapshot[], chosen: readonly Specialist[]): Series[] {
-  return chosen.map((s) => ({
-    name: `${s.head.label} → ${s.role}`,
+/** One curve per gathered role: the share of problems with a head reading it, at every snapshot. */
+export function routingSeries(snapshots: readonly RoutingSnapshot[]): Series[] {
+  return READ.map((role, r) => ({
+    name: `"=" has a head reading the ${ROLES[role]}`,
     x: snapshots.map((snap) => snap.step),
-    y: snapshots.map((snap) => snap.mean[s.head.index][ROLES.indexOf(s.role)]),
+    y: snapshots.map((snap) => snap.shares[r]),
   }));
-}
-
-/**
- * The first snapshot step at which the specialist's weight on its role has come at least half-way
- * from where it started (the first snapshot) to where it ended (the last); undefined if it never moved.
- */
-export function halfwayStep(snapshots: readonly RoutingSnapshot[], s: Specialist): number | undefined {
-  const weights = snapshots.map((snap) => snap.mean[s.head.index][ROLES.indexOf(s.role)]);
-  if (weights.length < 2) return undefined;
-  const [start, end] = [weights[0], weights[weights.length - 1]];
-  if (Math.abs(end - start) < 1e-6) return undefined;
-  const i = weights.findIndex((w) => (w - start) / (end - start) >= 0.5);
-  return snapshots[i].step;
 }

@@ -1,6 +1,5 @@
 // Memorising or generalising? Held-out times and divided-by problems sorted by what could help the
-// model answer them (a 0/1 rule, or the mirror fact in the training set), and a plain reading of the
-// gap between the facts it trained on and the facts it never saw.
+// model answer them (a 0/1 rule, or the mirror fact in the training set), beside the facts it trained on.
 import { Operation, Problem, makeProblem } from "./data";
 
 /** The 0 and 1 rules: anything times 0 or 1; 0 divided by anything, anything divided by 1 or by itself. */
@@ -40,38 +39,12 @@ export function factGroups(train: readonly Problem[], test: readonly Problem[], 
   };
 }
 
-/** A group this small says little on its own. */
-export const FEW = 5;
-/** Training facts minus held-out facts, in exact match, from which we call it memorising. */
-export const MEMORISING_GAP = 0.15;
-
-const pct = (x: number) => `${(100 * x).toFixed(1)}%`;
-const count = (n: number, noun: string) => `${n} ${noun}${n === 1 ? "" : "s"}`;
-
-/**
- * The reading of one operation's groups in plain sentences. `isRight(p)` says whether the model's
- * answer to p is right. The verdict rests on the gap between training facts and held-out facts that
- * are not rules; the mirror and the rules are reported beside it.
- */
-export function memorisingReading(groups: FactGroups, isRight: (p: Problem) => boolean): string {
-  const share = (ps: readonly Problem[]) => ps.filter(isRight).length / ps.length;
-  const heldOutFacts = [...groups.mirrorSeen, ...groups.mirrorUnseen];
-  const { op } = groups;
-  if (groups.trainingFacts.length === 0 || heldOutFacts.length === 0) {
-    return `${op}: no ${groups.trainingFacts.length === 0 ? "training" : "held-out"} facts that are not rules, so there is no gap to read.`;
-  }
-  const [trained, unseen] = [share(groups.trainingFacts), share(heldOutFacts)];
-  const gap = trained - unseen;
-  const numbers = `${op}: ${pct(trained)} of the ${groups.trainingFacts.length} facts it trained on (rules left out), ` +
-    `${pct(unseen)} of the ${heldOutFacts.length} held-out facts: a gap of ${(100 * gap).toFixed(0)} point${Math.round(100 * gap) === 1 ? "" : "s"}.`;
-  let verdict: string;
-  if (trained < 0.5) verdict = "It has not yet learned even the facts it trained on: train longer before reading anything into the gap.";
-  else if (gap >= MEMORISING_GAP) verdict = "It has memorised the facts it saw far better than it can work out new ones: that gap is memorisation.";
-  else if (unseen >= 0.8) verdict = "It answers facts it never saw almost as well as those it trained on: it has generalised.";
-  else verdict = "Training and held-out facts are about equally (un)known: it is still learning both.";
-  const mirror = groups.mirrorSeen.length >= FEW && groups.mirrorUnseen.length >= FEW
-    ? ` Held-out facts whose mirror it trained on: ${pct(share(groups.mirrorSeen))} (${groups.mirrorSeen.length}); with no mirror in training: ${pct(share(groups.mirrorUnseen))} (${groups.mirrorUnseen.length}).`
-    : ` The smaller mirror group holds ${count(Math.min(groups.mirrorSeen.length, groups.mirrorUnseen.length), "held-out fact")}, too few to compare facts with and without a mirror in training.`;
-  const rules = groups.rules.length ? ` The 0 and 1 rules: ${pct(share(groups.rules))} of ${groups.rules.length} held-out problems.` : "";
-  return `${numbers} ${verdict}${mirror}${rules}`;
+/** The groups in table order, each with a label: held-out rules, held-out facts with and without a mirror, training facts. */
+export function labelledGroups(g: FactGroups): [string, Problem[]][] {
+  return [
+    ["held out: a 0 or 1 rule", g.rules],
+    ["held out: mirror fact in training", g.mirrorSeen],
+    ["held out: no mirror in training", g.mirrorUnseen],
+    ["training: not a rule", g.trainingFacts],
+  ];
 }

@@ -93,6 +93,17 @@ export class Transformer {
 
   /** ids [B, T] (T <= contextLength) -> logits [B, T, V] and every layer's attention weights. */
   forward(ids: number[][] | tf.Tensor2D): ForwardResult {
+    return tf.tidy(() => {
+      const { streams, attention } = this.residualStreams(ids); // (N + 1) x [B, T, D]
+      return { logits: this.readOut(streams[streams.length - 1]), attention }; // [B, T, V]
+    });
+  }
+
+  /**
+   * What forward computes before its read-out: the residual stream [B, T, D] after the embeddings
+   * and after each block (numLayers + 1 tensors), and every block's attention weights.
+   */
+  residualStreams(ids: number[][] | tf.Tensor2D): { streams: tf.Tensor[]; attention: tf.Tensor[] } {
     const [B, T] = Array.isArray(ids) ? [ids.length, ids[0]?.length ?? 0] : ids.shape;
     if (B === 0 || T === 0) throw new Error(`forward: got ${B} sequences of ${T} tokens; expected at least one token.`);
     if (T > this.config.contextLength) {
@@ -101,17 +112,21 @@ export class Transformer {
     return tf.tidy(() => {
       const idRows = Array.isArray(ids) ? ids : (ids.arraySync() as number[][]); // [B, T]
       // The token's row of the table plus its position's row: the one-hot product, done as a lookup.
-      let x: tf.Tensor = embed(idRows, this.tokenEmbedding as tf.Tensor2D, this.positionEmbedding as tf.Tensor2D); // [B, T, D]
+      const streams: tf.Tensor[] = [embed(idRows, this.tokenEmbedding as tf.Tensor2D, this.positionEmbedding as tf.Tensor2D)]; // [B, T, D]
       const mask = this.maskFor(T); // [T, T], or none when every position may attend to every other
       const attention: tf.Tensor[] = [];
       for (const block of this.blocks) {
-        const result = block.apply(x, mask); // [B, T, D], [B, H, T, T]
-        x = result.output;
+        const result = block.apply(streams[streams.length - 1], mask); // [B, T, D], [B, H, T, T]
+        streams.push(result.output);
         attention.push(result.weights);
       }
-      const logits = linear(this.finalNorm.apply(x), this.head as tf.Tensor2D, this.headBias as tf.Tensor1D); // [B, T, V]
-      return { logits, attention };
+      return { streams, attention };
     });
+  }
+
+  /** The final norm and the output layer: token vectors [..., D] -> logits [..., V]. */
+  readOut(x: tf.Tensor): tf.Tensor {
+    return tf.tidy(() => linear(this.finalNorm.apply(x), this.head as tf.Tensor2D, this.headBias as tf.Tensor1D)); // [..., V]
   }
 
   /** The attention mask of `config.attendTo` for T tokens: 1 = may attend. */

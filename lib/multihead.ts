@@ -16,12 +16,13 @@ export function checkHeads({ dModel, numHeads }: MultiHeadConfig): void {
     if (!Number.isInteger(value) || value < 1) throw new Error(`${name} must be a positive whole number, got ${value}.`);
   }
   if (dModel % numHeads !== 0) {
-    throw new Error(`numHeads ${numHeads} does not divide dModel ${dModel}: each head needs a whole slice of D (try ${divisors(dModel).join(", ")}).`);
+    throw new Error(`numHeads ${numHeads} does not divide dModel ${dModel}: each head needs a whole slice of D (use one of ${validHeadCounts(dModel).join(", ")}).`);
   }
 }
 
-function divisors(n: number): number[] {
-  return Array.from({ length: Math.min(n, 16) }, (_, i) => i + 1).filter((d) => n % d === 0);
+/** Every head count that divides a model of width `dModel`: the one list of valid values for numHeads. */
+export function validHeadCounts(dModel: number): number[] {
+  return Array.from({ length: dModel }, (_, i) => i + 1).filter((h) => dModel % h === 0);
 }
 
 /** [B, T, D] -> [B, H, T, Dh]: head h gets the columns h*Dh .. (h+1)*Dh - 1. */

@@ -1,7 +1,7 @@
 // The fast path of lib's layers: matrix products, layer norm, embeddings and the loss, with
 // hand-written gradients. Notebooks teach with plain tf ops; tests check that these give the same
 // values and gradients. On the wasm backend only a 2D product without transpose flags runs on
-// XNNPACK's fast kernels (the README's "Speed" section gives the measurements), so:
+// XNNPACK's fast kernels (measured in docs/maintainers.md, "Speed: the tfjs backend and the fast path"), so:
 // - linear(): every product, forward and backward, is 2D without flags; transposes are explicit.
 // - batchMatMul(): on wasm, each [M, K] x [K, N] product of the batch becomes one channel of a
 //   depthwise convolution, which XNNPACK also runs fast (small products stay tf.matMul).
@@ -64,8 +64,8 @@ const linearWithBias = customGrad((x: tf.Tensor, w: tf.Tensor2D, b: tf.Tensor1D,
 /**
  * Layer norm over the last axis of x [..., D]: (x - mean) / sqrt(variance + epsilon) * gain + bias,
  * the same values as lib/block's LayerNorm. Its gradient is written out below: the one tfjs derives
- * through tf.moments takes about 35 small kernels a norm, and builds a ones tensor the size of x
- * in JS for each mean.
+ * through tf.moments takes many more small kernels, and builds a ones tensor the size of x in JS
+ * for each mean.
  */
 export function layerNorm(x: tf.Tensor, gain: tf.Tensor1D, bias: tf.Tensor1D, epsilon = 1e-5): tf.Tensor {
   const D = x.shape[x.rank - 1];
@@ -95,7 +95,7 @@ export function layerNorm(x: tf.Tensor, gain: tf.Tensor1D, bias: tf.Tensor1D, ep
   return normalise(x, gain, bias);
 }
 
-/** m [N, D] -> [D], the sum of its rows: m^T @ ones is the fastest way on wasm (m.sum(0) transposes slowly for N = 1024). */
+/** m [N, D] -> [D], the sum of its rows: m^T @ ones is the fastest way on wasm (m.sum(0) transposes, slowly for tall m). */
 function columnSums(m: tf.Tensor2D): tf.Tensor1D {
   return tf.matMul(transposeTall(m), tf.ones([m.shape[0], 1])).reshape([-1]); // [D]
 }
@@ -121,8 +121,8 @@ function matMulGrads(x: tf.Tensor2D, w: tf.Tensor2D, dy: tf.Tensor2D, withBias: 
 
 /**
  * m [R, C] -> [C, R]. tfjs-wasm's 2D transpose writes the output R floats apart; when R is a
- * multiple of 512 (R = B * T = 64 * 16 here) those writes collide in the cache and it runs
- * several times slower. The 3D kernel, used through a [R/16, 16, C] view, reads strided and writes in order.
+ * multiple of 512 (as B * T often is) those writes collide in the cache and it runs much
+ * slower. The 3D kernel, used through a [R/16, 16, C] view, reads strided and writes in order.
  */
 function transposeTall(m: tf.Tensor2D): tf.Tensor2D {
   const [rows, cols] = m.shape;
@@ -146,7 +146,7 @@ export function batchMatMul(a: tf.Tensor, b: tf.Tensor, transposeB = false): tf.
   }
   // The convolution route pays only on wasm (the cpu backend's depthwise convolution is slower
   // than its matMul), and only for enough work: its transposes and set-up cost about what they
-  // save near 2^16 multiply-adds (B = 64, H = 4, T = 4, Dh = 16).
+  // save near DEPTHWISE_MIN_MULTIPLY_ADDS.
   if (tf.getBackend() !== "wasm" || a.size * N < DEPTHWISE_MIN_MULTIPLY_ADDS) return tf.matMul(a, b, false, transposeB);
   return tf.tidy(() => {
     const a3 = a.reshape([-1, M, K]) as tf.Tensor3D; // [C, M, K], C = all leading dims

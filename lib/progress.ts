@@ -1,23 +1,59 @@
-// Following a training run: a one-line progress report, a warning when the run was too short to
-// read much into, and the answers to followed questions reduced to the evaluations where they changed.
+// Following a training run: a one-line progress report, what to say when the run was too short to
+// read much into (a warning and a mark for figure titles), and the answers to followed questions
+// reduced to the evaluations where they changed.
+
+const count = (n: number) => n.toLocaleString("en-US");
 
 /** "step 1,250 of 2,000 · loss 0.412 · 31 s of training · about 19 s left" (time left: whichever ends first, steps or budget). */
 export function progressLine(step: number, totalSteps: number, loss: number, seconds: number, budgetSeconds = Infinity): string {
   const rate = step / Math.max(seconds, 1e-9); // steps per second so far
   const left = Math.max(0, Math.min(budgetSeconds - seconds, (totalSteps - step) / rate));
   const leftText = step > 0 && Number.isFinite(left) ? ` · about ${left.toFixed(0)} s left` : "";
-  return `step ${step.toLocaleString("en-US")} of ${totalSteps.toLocaleString("en-US")} · loss ${loss.toFixed(3)} · ${seconds.toFixed(0)} s of training${leftText}`;
+  return `step ${count(step)} of ${count(totalSteps)} · loss ${loss.toFixed(3)} · ${seconds.toFixed(0)} s of training${leftText}`;
+}
+
+/** The progress line while the trainer measures this machine's speed, before it sizes the schedule (at step `sizedAt`). */
+export function measuringLine(step: number, loss: number, seconds: number, sizedAt: number): string {
+  return `step ${count(step)} · loss ${loss.toFixed(3)} · ${seconds.toFixed(0)} s of training · ` +
+    `measuring this machine's speed; the schedule's length is set at step ${count(sizedAt)}`;
+}
+
+/** "finished: step 538 of 541 (the time budget ran out) · loss 0.412 · 60 s of training"; `totalSteps` undefined: no total. */
+export function finishedLine(step: number, totalSteps: number | undefined, loss: number, seconds: number): string {
+  const of = totalSteps === undefined ? "" : ` of ${count(totalSteps)}`;
+  const why = totalSteps === undefined || step < totalSteps ? " (the time budget ran out)" : "";
+  return `finished: step ${count(step)}${of}${why} · loss ${loss.toFixed(3)} · ${seconds.toFixed(0)} s of training`;
 }
 
 /** Held-out exact match below which the analysis after training describes a model that has barely learned. */
 export const USEFUL_ACCURACY = 0.8;
 
-/** A warning for a run whose held-out exact match is below USEFUL_ACCURACY, or undefined. */
-export function shortRunWarning(heldOutAccuracy: number, step: number): string | undefined {
+const pct = (x: number) => `${(100 * x).toFixed(1)}%`;
+
+/** "" for a model worth reading; else a mark for the start of a figure title or an output's first line. */
+export function underTrainedMark(heldOutAccuracy: number): string {
+  return heldOutAccuracy >= USEFUL_ACCURACY ? "" : `UNDER-TRAINED (${pct(heldOutAccuracy)} held out) · `;
+}
+
+/** What a learner can do instead of waiting: a trained model that ships with the course. */
+export interface ShippedAlternative {
+  steps: number;
+  heldOutAccuracy: number;
+}
+
+/**
+ * Short lines (they print as plain text, which wraps inside words) saying that the run is too short
+ * to read much into and what to do about it; undefined when the held-out exact match is high enough.
+ */
+export function underTrainedWarning(heldOutAccuracy: number, step: number, shipped: ShippedAlternative): string[] | undefined {
   if (heldOutAccuracy >= USEFUL_ACCURACY) return undefined;
-  return `Warning: after ${step.toLocaleString("en-US")} steps the model answers only ${(100 * heldOutAccuracy).toFixed(1)}% of held-out problems ` +
-    `exactly (below ${(100 * USEFUL_ACCURACY).toFixed(0)}%). The analysis below describes a model that has not finished learning, ` +
-    `so read it as a snapshot of training, not as what the calculator learns. Raise TIME_BUDGET_SECONDS for a model worth looking at.`;
+  return [
+    `UNDER-TRAINED: after ${count(step)} steps the model answers ${pct(heldOutAccuracy)} of held-out problems`,
+    `exactly (a model worth reading is above ${(100 * USEFUL_ACCURACY).toFixed(0)}%). What follows describes a model that is`,
+    `still learning: its answers, heads and groups are a snapshot of training, not what the calculator learns.`,
+    `To read a trained model now, set USE_SHIPPED_MODEL = true in the settings cell: the course model`,
+    `trained for ${count(shipped.steps)} steps (${pct(shipped.heldOutAccuracy)} held out). Or raise TIME_BUDGET_SECONDS.`,
+  ];
 }
 
 export interface AnswersAt {

@@ -136,12 +136,24 @@ export function shippedLadder(): LadderOutcome[] {
   });
 }
 
-/** Held-out exact match of every rung on every seed: one row per variant, [seed] in SEEDS order. */
-export function ladderOverSeeds(): { variant: Variant; accuracy: number[]; perOp: Partial<Record<Operation, number>>[] }[] {
-  return (Object.keys(VARIANTS) as VariantKey[]).map((key) => {
-    const runs = SEEDS.map((seed) => readShippedMetadata(shippedRung(key, seed)).heldOut);
-    return { variant: VARIANTS[key], accuracy: runs.map((r) => r.accuracy), perOp: runs.map((r) => r.perOp) };
-  });
+/** One fully trained run of a rung: its held-out exact match (overall and per operation) and final training loss. */
+export interface SeedRun {
+  seed: number;
+  accuracy: number;
+  perOp: Partial<Record<Operation, number>>;
+  finalLoss: number;
+}
+
+/** Every rung of the ladder with its fully trained run on each seed, in SEEDS order. */
+export function ladderOverSeeds(): { key: VariantKey; variant: Variant; runs: SeedRun[] }[] {
+  return (Object.keys(VARIANTS) as VariantKey[]).map((key) => ({
+    key,
+    variant: VARIANTS[key],
+    runs: SEEDS.map((seed) => {
+      const { heldOut, finalLoss } = readShippedMetadata(shippedRung(key, seed));
+      return { seed, accuracy: heldOut.accuracy, perOp: heldOut.perOp, finalLoss };
+    }),
+  }));
 }
 
 /** The weights of a shipped model, as stored (names a missing or unreadable file). */

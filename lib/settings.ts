@@ -32,3 +32,23 @@ export function checkSeconds(name: string, value: number): number {
   }
   return value;
 }
+
+/**
+ * With USE_SHIPPED_MODEL the model knobs must describe the shipped model: SEED also fixes the
+ * held-out problems, which must be the ones it never trained on. An error names the knob to change.
+ */
+export function checkShippedKnobs(knobs: ModelKnobs, shipped: ModelConfig): void {
+  const wrong = (Object.entries(FIELD_OF) as [keyof ModelKnobs, keyof ModelConfig][]).filter(([knob, field]) => knobs[knob] !== shipped[field]);
+  if (wrong.length === 0) return;
+  const want = wrong.map(([knob, field]) => `${knob} = ${shipped[field]}`).join(", ");
+  const got = wrong.map(([knob]) => `${knob} is ${knobs[knob]}`).join(", ");
+  throw new Error(`USE_SHIPPED_MODEL = true loads the shipped course model, but ${got}. Set ${want} in the settings cell, or USE_SHIPPED_MODEL = false to train your own.`);
+}
+
+/** A whole number of steps, 1 or more, or an error naming the knob. */
+export function checkSteps(name: string, value: number): number {
+  if (!(Number.isInteger(value) && value >= 1)) {
+    throw new Error(`${name} must be a whole number of steps, 1 or more (for example 300), got ${value}. Change it in the settings cell.`);
+  }
+  return value;
+}

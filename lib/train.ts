@@ -22,7 +22,7 @@ export interface TrainConfig {
   weightDecay: number; // AdamW's decoupled weight decay on the weight matrices; 0 for plain Adam
 }
 
-/** The recipe used by `npm run train` and notebook 6 (the README gives its measured results). */
+/** The recipe used by `npm run train` and notebook 6 (docs/maintainers.md, "The training recipe", gives its measured results). */
 export const DEFAULT_TRAIN_CONFIG: TrainConfig = {
   steps: 5000,
   batchSize: 64,

@@ -2,7 +2,7 @@
 //   npm run bench                                  the default model, a table
 //   npm run bench -- --json --ctx 32 --steps 100   one JSON line per configuration
 //   npm run bench -- --workers 2                   on 2 worker threads (default: one per core, up to the shards)
-//   npm run bench -- --sweep                       0, 1, 2 and 4 workers, then context 8..512 at width 64 and 256
+//   npm run bench -- --sweep                       SWEEP_WORKERS, then SWEEP_CONTEXTS at SWEEP_WIDTHS
 //   npm run bench -- --profile                     where the time goes, kernel by kernel
 import * as os from "os";
 import * as tf from "@tensorflow/tfjs";
@@ -12,10 +12,16 @@ import { WorkerTiming, defaultWorkerCount } from "../lib/gradients";
 import { DEFAULT_CONFIG, Transformer } from "../lib/model";
 import { makeRng, shuffled } from "../lib/random";
 import { DEFAULT_TRAIN_CONFIG, Trainer, batchLoss } from "../lib/train";
-import { FlagName, FlagValues, UsageError, parseFlags, runMain } from "./flags";
+import { FlagName, FlagValues, OwnHelp, UsageError, parseFlags, runMain } from "./flags";
 
 const FLAG_NAMES = ["json", "d-model", "heads", "layers", "batch", "ctx", "steps", "warmup", "workers", "shards", "backend", "sweep", "profile"] as const satisfies readonly FlagName[];
-const USAGE = "Usage: npm run bench -- [--json] [--d-model 64 --heads 4 --layers 2 --batch 64 --ctx 16 --steps 60 --workers N --backend wasm|cpu] [--sweep] [--profile]";
+const USAGE = "Usage: npm run bench -- [--json] [--d-model D --heads H --layers L --batch B --ctx T --steps N --workers N --backend wasm|cpu] [--sweep] [--profile]";
+const TIMED = { steps: 60, warmup: 10 }; // timed steps, after untimed warm-up steps
+const SWEEP_TIMED = { steps: 20, warmup: 3 }; // per configuration of a sweep
+const OWN_HELP: OwnHelp<(typeof FLAG_NAMES)[number]> = {
+  steps: { help: "timed steps", default: `${TIMED.steps}; ${SWEEP_TIMED.steps} with --sweep` },
+  warmup: { help: "untimed steps first", default: `${TIMED.warmup}; ${SWEEP_TIMED.warmup} with --sweep` },
+};
 const SWEEP_WORKERS = [0, 1, 2, 4];
 const SWEEP_CONTEXTS = [8, 16, 32, 64, 128, 256, 512];
 const SWEEP_WIDTHS = [64, 256];
@@ -135,9 +141,10 @@ function printTables(results: Result[]): void {
 /** The configuration the flags ask for (the first of a sweep). */
 function configFrom(flags: FlagValues<(typeof FLAG_NAMES)[number]>) {
   const shards = flags.shards ?? DEFAULT_TRAIN_CONFIG.shards;
+  const timed = flags.sweep ? SWEEP_TIMED : TIMED;
   const config = {
     dModel: flags["d-model"] ?? DEFAULT_CONFIG.dModel, heads: flags.heads ?? DEFAULT_CONFIG.numHeads, layers: flags.layers ?? DEFAULT_CONFIG.numLayers,
-    batch: flags.batch ?? 64, ctx: flags.ctx ?? 16, steps: flags.steps ?? (flags.sweep ? 20 : 60), warmup: flags.warmup ?? (flags.sweep ? 3 : 10),
+    batch: flags.batch ?? DEFAULT_TRAIN_CONFIG.batchSize, ctx: flags.ctx ?? DEFAULT_CONFIG.contextLength, steps: flags.steps ?? timed.steps, warmup: flags.warmup ?? timed.warmup,
     workers: flags.workers ?? defaultWorkerCount(shards), shards,
   };
   if (config.dModel % config.heads !== 0) throw new UsageError(`--heads ${config.heads} must divide --d-model ${config.dModel}.`);
@@ -146,7 +153,7 @@ function configFrom(flags: FlagValues<(typeof FLAG_NAMES)[number]>) {
 type BenchConfig = ReturnType<typeof configFrom>;
 
 runMain(async () => {
-  const flags = parseFlags(process.argv.slice(2), FLAG_NAMES, USAGE);
+  const flags = parseFlags(process.argv.slice(2), FLAG_NAMES, USAGE, OWN_HELP);
   if (flags.backend !== undefined && flags.backend !== "wasm" && flags.backend !== "cpu") throw new UsageError(`--backend must be "wasm" or "cpu", got "${flags.backend}".`);
   const base = configFrom(flags);
   const configs = !flags.sweep ? [base] : [

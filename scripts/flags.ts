@@ -1,38 +1,47 @@
 // The flags of npm run train and npm run bench: one table, parsed by node:util's parseArgs (strict),
-// so that a typo stops the run with a message instead of being ignored.
+// so that a typo stops the run with a message instead of being ignored. The defaults --help prints
+// come from lib's configs, the same objects the scripts fall back to.
 import { parseArgs } from "node:util";
+import { OPERATIONS } from "../lib/data";
+import { DEFAULT_CONFIG as MODEL } from "../lib/model";
+import { DEFAULT_TRAIN_CONFIG as RECIPE } from "../lib/train";
 
 type Kind = "number" | "whole" | "count" | "string" | "switch"; // whole: 1, 2, ...; count: 0, 1, ...
+interface Flag {
+  kind: Kind;
+  help: string;
+  default?: string | number; // printed by --help after the help
+}
 
 const FLAGS = {
-  ops: { kind: "string", help: "operations to learn, comma-separated (default plus,minus,times,divided)" },
-  steps: { kind: "whole", help: "train: total steps, where the schedule ends (default 5000); bench: timed steps (default 60)" },
+  ops: { kind: "string", help: "operations to learn, comma-separated", default: OPERATIONS.join(",") },
+  steps: { kind: "whole", help: "total steps, where the schedule ends", default: RECIPE.steps },
   "time-budget": { kind: "number", help: "stop after this many seconds of training; without --steps the schedule is fitted to it" },
-  seed: { kind: "count", help: "initial weights, held-out split and batch order (default 0)" },
-  batch: { kind: "whole", help: "sequences per step (default 64)" },
-  shards: { kind: "whole", help: "parts each batch is cut into, their gradients summed in order (default 2)" },
-  workers: { kind: "count", help: "worker threads computing the gradients; 0 = the main thread (default: one per core, at most one per shard)" },
-  lr: { kind: "number", help: "peak learning rate (default 3e-3)" },
-  warmup: { kind: "count", help: "train: warm-up steps (default 100); bench: untimed steps first (default 10)" },
-  "min-lr": { kind: "number", help: "learning rate at the end of the schedule (default 1e-4)" },
-  oversample: { kind: "string", help: "op=count,...: how often every epoch shows each problem of an operation (default times=4,divided=4)" },
-  "weight-decay": { kind: "number", help: "AdamW weight decay of the weight matrices (default 0.1)" },
-  heads: { kind: "whole", help: "attention heads H (default 4)" },
-  layers: { kind: "whole", help: "transformer blocks (default 2)" },
-  "d-model": { kind: "whole", help: "model width D (default 64)" },
-  "attend-to": { kind: "string", help: "past, all or self: the positions each token attends to (default past)" },
+  seed: { kind: "count", help: "initial weights, held-out split and batch order", default: RECIPE.seed },
+  batch: { kind: "whole", help: "sequences per step", default: RECIPE.batchSize },
+  shards: { kind: "whole", help: "parts each batch is cut into, their gradients summed in order", default: RECIPE.shards },
+  workers: { kind: "count", help: "worker threads computing the gradients; 0 = the main thread", default: "one per core, at most one per shard" },
+  lr: { kind: "number", help: "peak learning rate", default: RECIPE.learningRate },
+  warmup: { kind: "count", help: "warm-up steps, the learning rate rising to its peak", default: RECIPE.warmupSteps },
+  "min-lr": { kind: "number", help: "learning rate at the end of the schedule", default: RECIPE.minLearningRate },
+  oversample: { kind: "string", help: "op=count,...: how often every epoch shows each problem of an operation", default: Object.entries(RECIPE.oversample).map(([op, times]) => `${op}=${times}`).join(",") },
+  "weight-decay": { kind: "number", help: "AdamW weight decay of the weight matrices", default: RECIPE.weightDecay },
+  heads: { kind: "whole", help: "attention heads H", default: MODEL.numHeads },
+  layers: { kind: "whole", help: "transformer blocks", default: MODEL.numLayers },
+  "d-model": { kind: "whole", help: "model width D", default: MODEL.dModel },
+  "attend-to": { kind: "string", help: "past, all or self: the positions each token attends to", default: MODEL.attendTo },
   "no-residual": { kind: "switch", help: "blocks without residual connections" },
-  norm: { kind: "string", help: "pre or post: where the layer norms sit (default pre)" },
-  init: { kind: "string", help: "fan-in or gpt-2: weight matrices start at spread 1/√fan-in or at 0.02 (default fan-in)" },
-  "eval-every": { kind: "whole", help: "steps between evaluations on the held-out problems (default 250)" },
-  out: { kind: "string", help: "checkpoint file, saved every 500 steps, at the end and on Ctrl-C (default checkpoints/calculator.safetensors, or the --resume file)" },
+  norm: { kind: "string", help: "pre or post: where the layer norms sit", default: MODEL.norm },
+  init: { kind: "string", help: "fan-in or gpt-2: weight matrices start at spread 1/√fan-in or at 0.02", default: MODEL.init },
+  "eval-every": { kind: "whole", help: "steps between evaluations on the held-out problems", default: 250 },
+  out: { kind: "string", help: "checkpoint file, saved every 500 steps, at the end and on Ctrl-C", default: "checkpoints/calculator.safetensors, or the --resume file" },
   resume: { kind: "string", help: "continue the run saved in this checkpoint, with its settings" },
-  ctx: { kind: "whole", help: "tokens per sequence T: every batch is padded to this length (default 16)" },
-  sweep: { kind: "switch", help: "bench: step time for context 8..512 at width 64 and 256, and for 1, 2 and 4 workers" },
+  ctx: { kind: "whole", help: "tokens per sequence T: every batch is padded to this length", default: MODEL.contextLength },
+  sweep: { kind: "switch", help: "bench: step time for several worker counts, then for several contexts at two widths" },
   profile: { kind: "switch", help: "bench: also time every kernel (tf.profile) of the forward pass and of a whole step" },
-  backend: { kind: "string", help: "wasm or cpu (default: as lib/backend chooses)" },
+  backend: { kind: "string", help: "wasm or cpu", default: "as lib/backend chooses" },
   json: { kind: "switch", help: "one JSON line per evaluation (train) or configuration (bench)" },
-} as const satisfies Record<string, { kind: Kind; help: string }>;
+} as const satisfies Record<string, Flag>;
 
 export type FlagName = keyof typeof FLAGS;
 type ValueOf<K extends Kind> = K extends "switch" ? boolean : K extends "string" ? string : number;
@@ -41,11 +50,16 @@ export type FlagValues<N extends FlagName> = { [F in N]?: ValueOf<(typeof FLAGS)
 /** A mistake in how the script was called: reported as "error: ..." with exit code 2, no stack. */
 export class UsageError extends Error {}
 
-/** The flags `names` from argv (process.argv.slice(2)), checked; --help prints `usage` and them, then exits. */
-export function parseFlags<N extends FlagName>(argv: readonly string[], names: readonly N[], usage: string): FlagValues<N> {
+/** What a script's flag means there, where that differs from the table (npm run bench's --steps). */
+export type OwnHelp<N extends FlagName> = { [F in N]?: Pick<Flag, "help" | "default"> };
+
+/**
+ * The flags `names` from argv (process.argv.slice(2)), checked; --help prints `usage` and them
+ * (with `own`'s help where given), then exits.
+ */
+export function parseFlags<N extends FlagName>(argv: readonly string[], names: readonly N[], usage: string, own: OwnHelp<N> = {}): FlagValues<N> {
   if (argv.includes("--help") || argv.includes("-h")) {
-    const width = Math.max(...names.map((n) => n.length)) + 10;
-    console.log(`${usage}\n\n${names.map((n) => `  ${`--${n}${FLAGS[n].kind === "switch" ? "" : ` <${FLAGS[n].kind}>`}`.padEnd(width)}  ${FLAGS[n].help}`).join("\n")}`);
+    console.log(`${usage}\n\n${helpLines(names, own).join("\n")}`);
     process.exit(0);
   }
   const options = Object.fromEntries(names.map((n) => [n, { type: FLAGS[n].kind === "switch" ? "boolean" : "string" }] as const));
@@ -64,6 +78,16 @@ export function parseFlags<N extends FlagName>(argv: readonly string[], names: r
     out[name] = kind === "switch" || kind === "string" ? raw : toNumber(name, raw as string, kind);
   }
   return out as FlagValues<N>;
+}
+
+/** "  --batch <whole>   sequences per step (default <value>)": one line per flag. */
+function helpLines<N extends FlagName>(names: readonly N[], own: OwnHelp<N>): string[] {
+  const syntax = names.map((n) => `--${n}${FLAGS[n].kind === "switch" ? "" : ` <${FLAGS[n].kind}>`}`);
+  const width = Math.max(...syntax.map((s) => s.length));
+  return names.map((n, i) => {
+    const { help, default: fallback }: Pick<Flag, "help" | "default"> = own[n] ?? FLAGS[n];
+    return `  ${syntax[i].padEnd(width)}  ${help}${fallback === undefined ? "" : ` (default ${fallback})`}`;
+  });
 }
 
 function toNumber(name: string, raw: string, kind: Kind): number {

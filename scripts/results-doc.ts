@@ -3,9 +3,10 @@
 import * as fs from "fs";
 import * as path from "path";
 import { OPERATIONS } from "../lib/data";
-import { LADDER_TRAIN_CONFIG, VARIANTS } from "../lib/experiments";
+import { LADDER_TRAIN_CONFIG } from "../lib/experiments";
 import {
-  Count, FULL_STEPS, RESULTS_DIR, SEEDS, SHIPPED, SHORT_SCHEDULES, ShippedMetadata, ShippedModel, VariantKey, readShippedMetadata, shippedFile,
+  Count, FULL_STEPS, RESULTS_DIR, SEEDS, SHIPPED, SHORT_SCHEDULES, SeedRun, ShippedMetadata, ShippedModel, VariantKey, ladderOverSeeds,
+  readShippedMetadata, shippedFile,
 } from "../lib/results";
 
 export const RESULTS_DOCUMENT = path.resolve(RESULTS_DIR, "..", "docs", "results.md");
@@ -36,12 +37,12 @@ function shippedSection(): string {
 }
 
 function ladderSection(): string {
-  const keys = Object.keys(VARIANTS) as VariantKey[];
-  const rows = keys.map((key) => {
-    const runs = SEEDS.map((seed) => find(key, seed).metadata);
-    const mean = runs.reduce((sum, r) => sum + r.heldOut.accuracy, 0) / runs.length;
-    const perOpMean = OPERATIONS.map((op) => percent(runs.reduce((sum, r) => sum + (r.heldOut.perOp[op] ?? 0), 0) / runs.length));
-    return [VARIANTS[key].name, runs[0].parameters.toLocaleString("en-US"), runs[0].steps.toLocaleString("en-US"), ...runs.map((r) => percent(r.heldOut.accuracy)), percent(mean), ...perOpMean];
+  const ladder = ladderOverSeeds();
+  const rows = ladder.map(({ key, variant, runs }) => {
+    const mean = (value: (r: SeedRun) => number) => runs.reduce((sum, r) => sum + value(r), 0) / runs.length;
+    const { parameters, steps } = find(key, 0).metadata;
+    return [variant.name, parameters.toLocaleString("en-US"), steps.toLocaleString("en-US"), ...runs.map((r) => percent(r.accuracy)),
+      percent(mean((r) => r.accuracy)), ...OPERATIONS.map((op) => percent(mean((r) => r.perOp[op] ?? 0))), mean((r) => r.finalLoss).toFixed(4)];
   });
   return [
     "## The ladder: what each part buys, fully trained",
@@ -49,11 +50,11 @@ function ladderSection(): string {
     "Notebook 7's variants, one change each from the course model, every one trained with the full recipe on seeds " +
       `${SEEDS.join(", ")}. Held-out exact match per seed, its mean, and the mean per operation.`,
     "",
-    table(["variant", "parameters", "steps", ...SEEDS.map((s) => `seed ${s}`), "mean", ...OPERATIONS.map((op) => `${op} (mean)`)], rows),
+    table(["variant", "parameters", "steps", ...SEEDS.map((s) => `seed ${s}`), "mean", ...OPERATIONS.map((op) => `${op} (mean)`), "final training loss (mean)"], rows),
     "",
     "What changes in each variant:",
     "",
-    ...keys.map((key) => `- **${VARIANTS[key].name}**: ${VARIANTS[key].change}.`),
+    ...ladder.map(({ variant }) => `- **${variant.name}**: ${variant.change}.`),
   ].join("\n");
 }
 

@@ -6,7 +6,7 @@
 //   npm run results -- --file NAME      the shipped file's path
 //   npm run results -- --doc            only docs/results.md, from the shipped files
 //   npm run results -- --missing        only the models whose file is missing, then the document
-//   npm run results -- --only A,B       only these models, then the document
+//   npm run results -- --only A,B       only these models, in this order, then the document
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
@@ -53,10 +53,10 @@ const shown = (file: string) => (path.relative(process.cwd(), file).startsWith("
 
 const minutes = (ms: number) => `${Math.floor(ms / 60000)} min ${Math.round((ms % 60000) / 1000)} s`;
 
-/** Trains `models` on `threads` worker threads, the longest first, saving each as it finishes. */
+/** Trains `models` on `threads` worker threads, in the order given, saving each as it finishes. */
 async function remake(models: readonly ShippedModel[], threads: number): Promise<void> {
   const started = Date.now();
-  const queue = [...models].sort((a, b) => trainingCost(b) - trainingCost(a));
+  const queue = [...models];
   const steps = new Map<string, string>(); // name -> "step/steps" while it trains
   let done = 0;
   const draw = () => {
@@ -135,7 +135,8 @@ runMain(async () => {
     return console.log(`${m.name}: re-trained from scratch in ${minutes(Date.now() - started)}; ${stepsOf(variantOf(m), m)} steps; every weight bitwise equal to ${shown(shippedFile(m))}.`);
   }
   if (!flags.doc) {
-    const chosen = flags.only === undefined ? SHIPPED : flags.only.split(",").map((name) => named(name.trim()));
+    const longestFirst = [...SHIPPED].sort((a, b) => trainingCost(b) - trainingCost(a)); // the threads finish together
+    const chosen = flags.only === undefined ? longestFirst : flags.only.split(",").map((name) => named(name.trim())); // as listed
     await remake(flags.missing ? chosen.filter((m) => !fs.existsSync(shippedFile(m))) : chosen, threads);
   }
   console.log(`wrote ${writeResultsDocument()}`);

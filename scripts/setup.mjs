@@ -7,13 +7,18 @@ import { spawn, spawnSync } from "node:child_process";
 import { createHash } from "node:crypto";
 import fs from "node:fs";
 import path from "node:path";
+import { hasOutputs } from "./clean-notebooks.mjs";
 import { JUPYTER, KERNEL_LAUNCHER, NOTEBOOKS_DIR, ROOT, STATE_DIRS, VENV_DIR, VENV_PYTHON, jupyterEnv, kernelSpec, libLink, pythonCandidates } from "./jupyter-env.mjs";
+import { whenParentGone } from "./parent-watch.cjs";
 
 const MIN_PYTHON = [3, 10]; // requirements.txt pins need it (jupyterlab 4.6 requires >= 3.10)
 const REQUIREMENTS = path.join(ROOT, "requirements.txt");
 const STAMP = path.join(VENV_DIR, "requirements.stamp");
 const KERNELS_DIR = path.join(VENV_DIR, "share", "jupyter", "kernels");
 const LIB_LINK = path.join(NOTEBOOKS_DIR, "lib");
+const NOTARY_DB = path.join(STATE_DIRS.JUPYTER_DATA_DIR, "nbsignatures.db"); // Jupyter's record of signed notebooks
+const SIGNED = path.join(STATE_DIRS.JUPYTER_DATA_DIR, "signed-notebooks.json"); // hashes of the ones signed below
+const STOP_GRACE_MS = 15_000; // JupyterLab shuts its kernels down first; after this it is killed
 const windows = process.platform === "win32";
 const env = jupyterEnv();
 
@@ -119,11 +124,42 @@ function ensureKernel() {
   return `registered TypeScript (node ${process.version}) in ${path.relative(ROOT, KERNELS_DIR)}`;
 }
 
-/** Workshop laptops are offline: JupyterLab must not ask to fetch news or check for updates. */
-function ensureOfflineSettings() {
-  const settings = { "@jupyterlab/apputils-extension:notification": { fetchNews: "false", checkForUpdates: false } };
-  const written = writeChanged({ [path.join(VENV_DIR, "share", "jupyter", "lab", "settings", "overrides.json")]: JSON.stringify(settings, null, 2) + "\n" });
-  return written ? "news and update checks off" : "ok (cached)";
+/**
+ * Workshop laptops are offline: JupyterLab must not ask to fetch news or check for updates. The server
+ * prints nothing a learner cannot act on: no websocket pings (jupyter_server sets their interval and
+ * timeout in milliseconds, 30,000 and 90,000; tornado reads the same two numbers as seconds and warns that
+ * the timeout exceeds the interval, and equal values would drop a connection whenever a ping is a little
+ * late; on one's own machine no proxy needs them and the browser reconnects by itself), and no search
+ * for language servers (none is installed; it listed the 19 it did not find after the address).
+ */
+function ensureJupyterSettings() {
+  const lab = { "@jupyterlab/apputils-extension:notification": { fetchNews: "false", checkForUpdates: false } };
+  const server = { ServerApp: { tornado_settings: { ws_ping_interval: 0 } }, LanguageServerManager: { autodetect: false } };
+  const written = writeChanged({
+    [path.join(VENV_DIR, "share", "jupyter", "lab", "settings", "overrides.json")]: JSON.stringify(lab, null, 2) + "\n",
+    [path.join(VENV_DIR, "etc", "jupyter", "jupyter_server_config.json")]: JSON.stringify(server, null, 1),
+  });
+  return written ? "news and update checks off, no websocket pings or language server search" : "ok (cached)";
+}
+
+/**
+ * Signs the notebooks in notebooks/ that have no outputs (the course as committed), so the server does not
+ * log "Notebook ... is not trusted" for each one opened. Trust only lets a notebook's saved outputs run
+ * scripts, and these have none; JupyterLab signs what the learner runs and saves itself.
+ */
+function ensureSignedNotebooks() {
+  const signed = new Set(fs.existsSync(SIGNED) && fs.existsSync(NOTARY_DB) ? JSON.parse(fs.readFileSync(SIGNED, "utf8")) : []);
+  const unsigned = [];
+  for (const name of fs.readdirSync(NOTEBOOKS_DIR).filter((n) => n.endsWith(".ipynb"))) {
+    const file = path.join(NOTEBOOKS_DIR, name);
+    const text = fs.readFileSync(file, "utf8");
+    const hash = createHash("sha256").update(text).digest("hex");
+    if (!signed.has(hash) && !hasOutputs(JSON.parse(text))) unsigned.push({ file, hash });
+  }
+  if (!unsigned.length) return "ok (cached)";
+  run(JUPYTER, ["trust", ...unsigned.map(({ file }) => file)]);
+  fs.writeFileSync(SIGNED, JSON.stringify([...signed, ...unsigned.map(({ hash }) => hash)]));
+  return `signed ${unsigned.length} notebook(s) without outputs`;
 }
 
 /**
@@ -153,10 +189,26 @@ function ensureStateDirs() {
   return "ok";
 }
 
+/**
+ * The processes to watch besides the parent: npm runs `npm start` through a shell on Linux (npm -> sh ->
+ * this script), passes SIGTERM on to that shell only, which then ends without passing it on, and passes
+ * SIGHUP on to nobody. So when the parent is a shell, the npm above it is watched too. (macOS's sh runs
+ * this script in its own place, so npm is the parent; Windows is left to its console events.)
+ */
+function packageManagerAboveShell() {
+  if (!process.env.npm_lifecycle_event || windows) return [];
+  const ps = spawnSync("ps", ["-o", "ppid=,comm=", "-p", String(process.ppid)], { encoding: "utf8" });
+  const [, ppid, command] = /^\s*(\d+)\s+(.+?)\s*$/.exec(ps.stdout ?? "") ?? [];
+  return command && /^-?(sh|dash|bash|zsh|ksh|mksh)$/.test(path.basename(command)) ? [Number(ppid)] : [];
+}
+
 function startJupyterLab(extraArgs) {
   const args = ["lab", `--notebook-dir=${NOTEBOOKS_DIR}`, "--ip=127.0.0.1", ...extraArgs];
   if (process.getuid?.() === 0) args.push("--allow-root");
-  const lab = spawn(JUPYTER, args, { env, stdio: ["inherit", "inherit", "pipe"] });
+  // On Linux and macOS JupyterLab gets its own process group: the terminal's Ctrl+C then reaches this
+  // script alone (JupyterLab itself would ask "Shut down? (y/[n])"), and a stuck JupyterLab is killed whole.
+  const lab = spawn(JUPYTER, args, { env, detached: !windows, stdio: ["ignore", "pipe", "pipe"] });
+  lab.stdout.pipe(process.stdout);
   let url, announcement;
   lab.stderr.on("data", (chunk) => {
     process.stderr.write(chunk);
@@ -170,8 +222,25 @@ function startJupyterLab(extraArgs) {
       console.log(`\n  JupyterLab is running. Open this address in your browser:\n\n    ${url}\n\n  Stop it with Ctrl+C.\n`);
     }, 500);
   });
-  // Ctrl+C stops JupyterLab at once: SIGTERM shuts it down cleanly without its "Shut down? (y/[n])" prompt.
-  for (const signal of ["SIGINT", "SIGTERM"]) process.on(signal, () => lab.kill("SIGTERM"));
+
+  // After SIGHUP the terminal may be gone: writing to it must not end this script before JupyterLab.
+  for (const stream of [process.stdout, process.stderr]) stream.on("error", () => undefined);
+  const kill = () => {
+    if (windows) spawnSync("taskkill", ["/pid", String(lab.pid), "/t", "/f"]);
+    else process.kill(-lab.pid, "SIGKILL");
+  };
+  let stopping = false;
+  /** Asks JupyterLab to shut down (it stops its kernels first): through its API once it is up, else by SIGTERM. */
+  async function stop() {
+    if (stopping) return;
+    stopping = true;
+    setTimeout(kill, STOP_GRACE_MS).unref();
+    const token = url?.split("token=")[1];
+    const shutdown = token && (await fetch(new URL("/api/shutdown", url), { method: "POST", headers: { Authorization: `token ${token}` } }).catch(() => undefined));
+    if (!shutdown?.ok) lab.kill("SIGTERM");
+  }
+  for (const signal of ["SIGINT", "SIGTERM", "SIGHUP", ...(windows ? ["SIGBREAK"] : [])]) process.on(signal, stop);
+  whenParentGone(stop, packageManagerAboveShell());
   lab.on("exit", (code) => process.exit(code ?? 1));
 }
 
@@ -184,6 +253,7 @@ step("python venv", ensureVenv);
 step("python packages", () => ensureRequirements(bundle));
 step("jupyter state dirs", ensureStateDirs);
 step("typescript kernel", ensureKernel);
-step("jupyterlab offline settings", ensureOfflineSettings);
+step("jupyter settings", ensureJupyterSettings);
 step("notebooks/lib link", ensureLibLink);
+step("notebook signatures", ensureSignedNotebooks);
 if (mode === "--start") startJupyterLab(rest);

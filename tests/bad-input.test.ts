@@ -87,7 +87,7 @@ describe("a question the calculator cannot read", () => {
 describe("a model or training setting that cannot work", () => {
   it("names both numbers when the head count does not divide dModel, and suggests counts that do", () => {
     expect(messageOf(() => new Transformer({ dModel: 30, numHeads: 4 }))).toBe(
-      "numHeads 4 does not divide dModel 30: each head needs a whole slice of D (try 1, 2, 3, 5, 6, 10, 15).",
+      "numHeads 4 does not divide dModel 30: each head needs a whole slice of D (use one of 1, 2, 3, 5, 6, 10, 15, 30).",
     );
   });
 

@@ -34,7 +34,7 @@ export function requireChromium(): void {
 }
 
 /** Pids of every live descendant of `pid` (Linux /proc; empty elsewhere). */
-function descendants(pid: number): number[] {
+export function descendants(pid: number): number[] {
   if (!fs.existsSync("/proc")) return [];
   const children = new Map<number, number[]>();
   for (const entry of fs.readdirSync("/proc")) {
@@ -58,7 +58,7 @@ function descendants(pid: number): number[] {
   return found;
 }
 
-function alive(pid: number): boolean {
+export function alive(pid: number): boolean {
   try {
     process.kill(pid, 0);
     return true;
@@ -75,7 +75,7 @@ function signal(pid: number, name: NodeJS.Signals): void {
   }
 }
 
-async function waitUntil(check: () => boolean, timeoutMs: number): Promise<boolean> {
+export async function waitUntil(check: () => boolean, timeoutMs: number): Promise<boolean> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
     if (check()) return true;

@@ -1,5 +1,6 @@
 // The course in a real browser: JupyterLab in headless Chromium, driven through its menus and editor
 // as a learner would, plus a saved (untrusted) notebook. (The static site: tests/build-site.test.ts.)
+//   - 04-multi-head-attention opens without the unsaved-changes mark (tests/notebook-metadata.test.ts).
 //   - 04-multi-head-attention: Run All draws one attention heatmap per head; after NUM_HEADS is edited
 //     in the cell editor and the notebook is run again, the number of heatmaps follows.
 //   - 06-training: the live loss curve gains points while the training cell is still running.
@@ -217,6 +218,17 @@ describe("the course in a real browser", () => {
     expect(grids.length, "figures with per-head panels (heatmapGrid) in the notebook").toBe(1);
     return grids[0];
   }
+
+  test(`${MULTI_HEAD} opens unmodified once its kernel is connected, and the server does not warn about it`, async () => {
+    const page = await openNotebook(MULTI_HEAD);
+    await onFailureScreenshot(page, "04-opened", async () => {
+      await page.locator(".jp-StatusBar-Widget", { hasText: /TypeScript \| Idle/ }).waitFor();
+      await page.waitForTimeout(2_000); // JupyterLab copies the kernel's language_info in just after connecting
+      expect(await page.locator(".lm-TabBar-tab.jp-mod-dirty").count(), "tabs marked modified").toBe(0);
+      expect(lab!.log().split("\n").filter((line) => /websocket_ping|unknown msg_type/.test(line))).toEqual([]);
+    });
+    await page.close();
+  }, 4 * 60_000);
 
   test(`${MULTI_HEAD}: one heatmap per head, and editing NUM_HEADS changes how many`, async () => {
     const [, shipped] = constantIn(path.join(servedRoot, MULTI_HEAD), "NUM_HEADS");

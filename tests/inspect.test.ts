@@ -1,8 +1,8 @@
 import { describe, expect, it } from "vitest";
 import { allProblems, makeProblem, promptIds, splitProblems } from "../lib/data";
 import {
-  MAINLY, ROLES, RoleWeights, RoutingSnapshot, attentionOnAnswer, describeOperandReading, halfwayStep, headsOf, meanByRole, promptRoles,
-  readsEachOperand, roleWeights, routingSeries, specialists,
+  MAINLY, ROLES, RoleWeights, RoutingSnapshot, attentionOnProblem, headsOf, jobsByOperation, meanByRole, promptRoles, readersPerProblem,
+  roleWeights, routingSeries, routingSnapshot, specialists, typicalProblem, weightOnRole,
 } from "../lib/inspect";
 import { Transformer } from "../lib/model";
 import { tensorsLeftBy, useBackend } from "./helpers";
@@ -26,12 +26,11 @@ describe("promptRoles", () => {
   });
 });
 
-describe("attentionOnAnswer", () => {
-  it("gives the prompt and the model's answer as tokens, and one [T, T] causal grid per head of every layer", () => {
+describe("attentionOnProblem", () => {
+  it("gives the prompt and the correct answer as tokens, whatever the model says, and one [T, T] causal grid per head of every layer", () => {
     const model = new Transformer(SMALL);
-    const { tokens, grid } = attentionOnAnswer(model, "two plus three");
-    expect(tokens.slice(0, 5)).toEqual(["[START]", "two", "plus", "three", "="]);
-    expect(tokens).not.toContain("[END]");
+    const { tokens, grid } = attentionOnProblem(model, makeProblem(2, "plus", 3));
+    expect(tokens).toEqual(["[START]", "two", "plus", "three", "=", "five"]);
     expect(grid.length).toBe(2);
     for (const heads of grid) {
       expect(heads.length).toBe(2);
@@ -42,6 +41,17 @@ describe("attentionOnAnswer", () => {
           expect(row.slice(q + 1).every((w) => w === 0)).toBe(true); // nothing after the query
         });
       }
+    }
+    model.dispose();
+  });
+
+  it("reads a head's weight on a role from the grid's \"=\" row, as roleWeights measures it", () => {
+    const model = new Transformer(SMALL);
+    const p = makeProblem(21, "divided", 3); // two-token first number and operation
+    const { grid } = attentionOnProblem(model, p);
+    const measured = roleWeights(model, [p]);
+    for (const head of measured.heads) {
+      ROLES.forEach((role, r) => expect(weightOnRole(grid, p, head, role)).toBeCloseTo(measured.perProblem[0][head.index][r], 6));
     }
     model.dispose();
   });
@@ -92,66 +102,70 @@ describe("roleWeights", () => {
   });
 });
 
-describe("specialists and reading each operand", () => {
+describe("specialists, jobs per operation and readers per problem", () => {
   // head 1 reads the first number, head 2 the operation, head 3 the second number, head 4 [START]
   const ROWS = [[0.1, 0.8, 0.05, 0.05, 0], [0.2, 0.1, 0.6, 0.1, 0], [0.1, 0, 0.2, 0.7, 0], [1, 0, 0, 0, 0]];
 
-  it("picks, for each role, the head with the largest mean weight, and says whether it mainly reads it", () => {
-    const found = specialists(weightsOf(ROWS));
-    expect(found.map((s) => [s.role, s.head.label, s.weight])).toEqual([
+  it("picks, for each role, the head with the largest mean weight, over all problems or the chosen ones", () => {
+    expect(specialists(weightsOf(ROWS)).map((s) => [s.role, s.head.label, s.weight])).toEqual([
       ["first number", "layer 1 · head 1", 0.8], ["operation", "layer 1 · head 2", 0.6], ["second number", "layer 1 · head 3", 0.7],
     ]);
-    expect(found.every((s) => s.reads)).toBe(true);
-    const weak = specialists(weightsOf([[0.4, 0.3, 0.1, 0.2, 0]]));
-    expect(weak.map((s) => s.reads)).toEqual([false, false, false]);
+    const w = weightsOf(ROWS, 2);
+    w.perProblem[1] = [[1, 0, 0, 0, 0], [0, 0.9, 0, 0, 0.1], [1, 0, 0, 0, 0], [1, 0, 0, 0, 0]];
+    expect(specialists(w, [1])[0].head.label).toBe("layer 1 · head 2");
   });
 
-  it("averages over problems", () => {
+  it("averages over problems, or over the chosen ones", () => {
     const w = weightsOf([[0, 1, 0, 0, 0]], 2);
     w.perProblem[1] = [[0, 0, 0, 1, 0]];
     expect(meanByRole(w)).toEqual([[0, 0.5, 0, 0.5, 0]]);
+    expect(meanByRole(w, [1])).toEqual([[0, 0, 0, 1, 0]]);
+    expect(() => meanByRole(w, [])).toThrow(/no problems chosen/);
   });
 
-  it("reads each operand only where some head has at least MAINLY on each number", () => {
+  it("lays out every head's mean weight on the first number, the operation and the second number, per operation", () => {
+    const problems = [makeProblem(2, "plus", 3), makeProblem(6, "times", 8)];
+    const w = weightsOf(ROWS, 2);
+    w.perProblem[1] = ROWS.map(() => [0, 0, 1, 0, 0]); // in the times problem every head reads the operation
+    const { columns, matrix } = jobsByOperation(w, problems);
+    expect(columns).toEqual(["plus · 1st number", "plus · operation", "plus · 2nd number", "times · 1st number", "times · operation", "times · 2nd number"]);
+    expect(matrix[0]).toEqual([0.8, 0.05, 0.05, 0, 1, 0]);
+    expect(() => jobsByOperation(w, problems.slice(1))).toThrow(/1 problems for weights of 2/);
+  });
+
+  it("finds the problem of an operation whose weights are closest to that operation's mean, among those answered right", () => {
+    const problems = [makeProblem(2, "plus", 3), makeProblem(4, "plus", 5), makeProblem(1, "plus", 1), makeProblem(6, "times", 8)];
+    const w = weightsOf(ROWS, 4);
+    w.perProblem[0] = ROWS.map(() => [0, 1, 0, 0, 0]); // far from the plus mean
+    w.perProblem[3] = ROWS.map(() => [0, 0, 1, 0, 0]); // times: not a candidate
+    expect(typicalProblem(w, problems, "plus", [true, true, true, true])).toBe(1); // 1 and 2 tie; the first wins
+    expect(typicalProblem(w, problems, "plus", [true, false, false, true])).toBe(0); // the only plus problem answered right
+    expect(typicalProblem(w, problems, "plus", [false, false, false, false])).toBe(1); // none right: all of them count
+    expect(() => typicalProblem(w, problems, "minus", [true, true, true, true])).toThrow(/no "minus" problems among the 4/);
+  });
+
+  it("says per problem whether some head puts at least MAINLY on each gathered role", () => {
     const w = weightsOf(ROWS, 2);
     w.perProblem[1] = [[0, MAINLY - 0.01, 0, 0.5, 0.49], [1, 0, 0, 0, 0], [1, 0, 0, 0, 0], [1, 0, 0, 0, 0]];
-    expect(readsEachOperand(w)).toEqual([true, false]);
-  });
-
-  it("with one head, reports how it splits its weight and never calls a model that answers well a failure", () => {
-    const lines = describeOperandReading(weightsOf([[0.1, 0.4, 0.1, 0.4, 0]], 5), [true, true, true, true, false], 1);
-    const text = lines.join(" ");
-    expect(text).toMatch(/single attention head/);
-    expect(text).toMatch(/its one head puts 40% of its weight on the first number on average, 10% on the operation, 40% on the second number\./);
-    expect(text).toMatch(/80% of these problems right all the same/);
-    expect(text).not.toMatch(/Not as|fail/i);
-  });
-
-  it("with several heads, says the story holds, or what the model does instead when it answers well", () => {
-    expect(describeOperandReading(weightsOf(ROWS), [true, true, true, true], 2).join(" ")).toMatch(/In 100% .*As the story expects/);
-    const split = weightsOf([[0.1, 0.45, 0, 0.45, 0], [1, 0, 0, 0, 0]]);
-    const good = describeOperandReading(split, [true, true, true, true], 2).join(" ");
-    expect(good).toMatch(/In 0% of the problems/);
-    expect(good).toMatch(/answers 100% right all the same.*splits its weight.*indirectly/);
-    expect(describeOperandReading(split, [true, true, true, true], 1).join(" ")).not.toMatch(/indirectly/);
-    expect(describeOperandReading(split, [false, false, false, true], 2).join(" ")).toMatch(/only 25% right.*not have settled/);
-    expect(() => describeOperandReading(split, [true], 2)).toThrow(/1 right\/wrong values for 4 problems/);
+    expect(readersPerProblem(w)).toEqual([
+      { role: "first number", reads: [true, false] }, { role: "operation", reads: [true, false] }, { role: "second number", reads: [true, true] },
+    ]);
   });
 });
 
 describe("routing during training", () => {
-  const head = { index: 1, layer: 0, head: 1, label: "layer 1 · head 2" };
-  const snap = (step: number, w: number): RoutingSnapshot => ({ step, mean: [[1, 0, 0, 0, 0], [1 - w, 0, w, 0, 0]] });
-  const specialist = { role: "operation" as const, head, weight: 0.9, reads: true };
-  const snapshots = [snap(0, 0.1), snap(250, 0.2), snap(500, 0.6), snap(750, 0.9)];
-
-  it("draws one curve per specialist: its weight on its role at every snapshot", () => {
-    expect(routingSeries(snapshots, [specialist])).toEqual([{ name: "layer 1 · head 2 → operation", x: [0, 250, 500, 750], y: [0.1, 0.2, 0.6, 0.9] }]);
+  it("draws one curve per gathered role: the share of problems with a head reading it, at every snapshot", () => {
+    const snapshots: RoutingSnapshot[] = [{ step: 0, shares: [0.1, 0.2, 0.3] }, { step: 250, shares: [0.4, 0.9, 0.8] }];
+    expect(routingSeries(snapshots)).toEqual([
+      { name: '"=" has a head reading the first number', x: [0, 250], y: [0.1, 0.4] },
+      { name: '"=" has a head reading the operation', x: [0, 250], y: [0.2, 0.9] },
+      { name: '"=" has a head reading the second number', x: [0, 250], y: [0.3, 0.8] },
+    ]);
   });
 
-  it("finds the first step at which the weight came half-way from start to end", () => {
-    expect(halfwayStep(snapshots, specialist)).toBe(500); // (0.6 - 0.1) / 0.8 >= 0.5, (0.2 - 0.1) / 0.8 not
-    expect(halfwayStep([snap(0, 0.3), snap(250, 0.3)], specialist)).toBeUndefined();
-    expect(halfwayStep([snap(0, 0.9), snap(250, 0.5), snap(500, 0.1)], specialist)).toBe(250); // falling works too
+  it("measures the shares from the model's own attention", () => {
+    const model = new Transformer({ ...SMALL, attendTo: "self" }); // "=" reads only itself: no head reads any number
+    expect(routingSnapshot(model, TEST.slice(0, 10), 7)).toEqual({ step: 7, shares: [0, 0, 0] });
+    model.dispose();
   });
 });

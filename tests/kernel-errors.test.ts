@@ -10,7 +10,7 @@ import { describeError } from "../scripts/kernel-errors.cjs";
 
 /** An error with the stack tslab's kernel gave for checkHeads({ dModel: 32, numHeads: 3 }) in a notebook cell. */
 function recordedError(): Error {
-  const message = "numHeads 3 does not divide dModel 32: each head needs a whole slice of D (try 1, 2, 4, 8, 16).";
+  const message = "numHeads 3 does not divide dModel 32: each head needs a whole slice of D (use one of 1, 2, 4, 8, 16, 32).";
   const error = new Error(message);
   error.stack = [
     `${ROOT}/notebooks/lib/multihead.js:37`,
@@ -34,7 +34,7 @@ function recordedError(): Error {
 describe("describeError", () => {
   test("starts with the message and keeps only lib, tfjs and named cell frames", () => {
     expect(describeError(recordedError()).split("\n")).toEqual([
-      "Error: numHeads 3 does not divide dModel 32: each head needs a whole slice of D (try 1, 2, 4, 8, 16).",
+      "Error: numHeads 3 does not divide dModel 32: each head needs a whole slice of D (use one of 1, 2, 4, 8, 16, 32).",
       "    at checkHeads (lib/multihead.ts)",
       "    at oneHeadWeights (a notebook cell)",
       "    at reshape (node_modules/@tensorflow/tfjs-core/dist/tf-core.node.js:1234:5)",
@@ -75,7 +75,7 @@ describe("in a notebook run by the kernel", () => {
   test("lib's error is shown first, without the compiled .js line or tslab's frames", () => {
     const stderr = stderrOfCell('import { checkHeads } from "./lib/multihead";\ncheckHeads({ dModel: 32, numHeads: 3 });');
     expect(stderr.split("\n")).toEqual([
-      "Error: numHeads 3 does not divide dModel 32: each head needs a whole slice of D (try 1, 2, 4, 8, 16).",
+      "Error: numHeads 3 does not divide dModel 32: each head needs a whole slice of D (use one of 1, 2, 4, 8, 16, 32).",
       "    at checkHeads (lib/multihead.ts)",
       "",
     ]);

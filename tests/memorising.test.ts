@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { Problem, allProblems, makeProblem, splitProblems } from "../lib/data";
-import { FactGroups, factGroups, isRule, memorisingReading, mirrorQuestion } from "../lib/memorising";
+import { allProblems, makeProblem, splitProblems } from "../lib/data";
+import { factGroups, isRule, labelledGroups, mirrorQuestion } from "../lib/memorising";
 
 const { train, test } = splitProblems(allProblems(), 0.1, 0);
 const trainQuestions = new Set(train.map((p) => p.question));
@@ -36,34 +36,12 @@ describe("factGroups", () => {
   }
 });
 
-describe("memorisingReading", () => {
-  const times = factGroups(train, test, "times");
-  const inTraining = (p: Problem) => trainQuestions.has(p.question);
-
-  it("calls a perfect memoriser memorising, from the gap between training and held-out facts", () => {
-    const text = memorisingReading(times, inTraining);
-    expect(text).toMatch(/^times: 100\.0% of the \d+ facts it trained on \(rules left out\), 0\.0% of the \d+ held-out facts: a gap of 100 points\./);
-    expect(text).toMatch(/memorised/);
-  });
-
-  it("reads a high score on the mirror group with a wide gap as memorising, not as 'nothing stands out'", () => {
-    const mirrorHelps = (p: Problem) => inTraining(p) || (times.mirrorSeen.includes(p) && times.mirrorSeen.indexOf(p) % 2 === 0);
-    const text = memorisingReading(times, mirrorHelps);
-    expect(text).toMatch(/held-out facts: a gap of 5\d points\. It has memorised/);
-    expect(text).not.toMatch(/stands out/);
-  });
-
-  it("calls it generalising when held-out facts do as well, and says so when training facts are not learned yet", () => {
-    expect(memorisingReading(times, () => true)).toMatch(/gap of 0 points\. It answers facts it never saw almost as well.*generalised\..*rules: 100\.0%/);
-    expect(memorisingReading(times, () => false)).toMatch(/not yet learned even the facts it trained on/);
-  });
-
-  it("says when there are too few problems to compare", () => {
-    const tiny: FactGroups = { ...times, mirrorUnseen: times.mirrorUnseen.slice(0, 2) };
-    expect(memorisingReading(tiny, inTraining)).toMatch(/smaller mirror group holds 2 held-out facts, too few/);
-    expect(memorisingReading({ ...times, mirrorUnseen: times.mirrorUnseen.slice(0, 1) }, inTraining)).toMatch(/holds 1 held-out fact, too few/);
-    const wide: FactGroups = { ...times, mirrorUnseen: [...times.mirrorSeen] }; // 5 or more in each group
-    expect(memorisingReading(wide, inTraining)).toMatch(/whose mirror it trained on: 0\.0% \(\d+\); with no mirror in training: 0\.0% \(\d+\)/);
-    expect(memorisingReading({ ...times, mirrorSeen: [], mirrorUnseen: [] }, inTraining)).toMatch(/no held-out facts/);
+describe("labelledGroups", () => {
+  it("lists the held-out groups, then the training facts, each with its label", () => {
+    const g = factGroups(train, test, "divided");
+    expect(labelledGroups(g)).toEqual([
+      ["held out: a 0 or 1 rule", g.rules], ["held out: mirror fact in training", g.mirrorSeen],
+      ["held out: no mirror in training", g.mirrorUnseen], ["training: not a rule", g.trainingFacts],
+    ]);
   });
 });

@@ -1,5 +1,7 @@
 import { describe, expect, it } from "vitest";
-import { AnswersAt, USEFUL_ACCURACY, answerChanges, progressLine, rightFrom, shortRunWarning, stepsWithChanges } from "../lib/progress";
+import {
+  AnswersAt, USEFUL_ACCURACY, answerChanges, finishedLine, measuringLine, progressLine, rightFrom, stepsWithChanges, underTrainedMark, underTrainedWarning,
+} from "../lib/progress";
 
 // "six times eight" (forty eight) right at 3000, wrong at 3250, right again from 3500: the case a sampled table hid.
 const HISTORY: AnswersAt[] = [
@@ -40,8 +42,21 @@ describe("progress and short runs", () => {
     expect(progressLine(0, 2000, 3.6, 0, 30)).toBe("step 0 of 2,000 · loss 3.600 · 0 s of training");
   });
 
-  it("warns below USEFUL_ACCURACY only", () => {
-    expect(shortRunWarning(USEFUL_ACCURACY, 900)).toBeUndefined();
-    expect(shortRunWarning(0.123, 900)).toMatch(/^Warning: after 900 steps the model answers only 12\.3% of held-out problems.*TIME_BUDGET_SECONDS/);
+  it("says what the line shows before the schedule is sized, and how the run finished", () => {
+    expect(measuringLine(40, 2.5, 4, 100)).toBe("step 40 · loss 2.500 · 4 s of training · measuring this machine's speed; the schedule's length is set at step 100");
+    expect(finishedLine(541, 541, 0.41234, 60)).toBe("finished: step 541 of 541 · loss 0.412 · 60 s of training");
+    expect(finishedLine(538, 541, 0.41234, 60)).toBe("finished: step 538 of 541 (the time budget ran out) · loss 0.412 · 60 s of training");
+    expect(finishedLine(80, undefined, 2, 10)).toBe("finished: step 80 (the time budget ran out) · loss 2.000 · 10 s of training");
+  });
+
+  it("marks and warns below USEFUL_ACCURACY only, in short lines that offer the shipped model", () => {
+    const shipped = { steps: 5000, heldOutAccuracy: 0.976 };
+    expect(underTrainedMark(USEFUL_ACCURACY)).toBe("");
+    expect(underTrainedWarning(USEFUL_ACCURACY, 900, shipped)).toBeUndefined();
+    expect(underTrainedMark(0.198)).toBe("UNDER-TRAINED (19.8% held out) · ");
+    const lines = underTrainedWarning(0.198, 541, shipped)!;
+    expect(lines[0]).toBe("UNDER-TRAINED: after 541 steps the model answers 19.8% of held-out problems");
+    expect(lines.join(" ")).toMatch(/USE_SHIPPED_MODEL = true .* trained for 5,000 steps \(97\.6% held out\)\. Or raise TIME_BUDGET_SECONDS\./);
+    expect(Math.max(...lines.map((l) => l.length))).toBeLessThanOrEqual(110); // plain text wraps inside words
   });
 });

@@ -5,7 +5,10 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { OPERATIONS } from "../lib/data";
+import { DEFAULT_CONFIG } from "../lib/model";
 import { readSafetensors } from "../lib/safetensors";
+import { DEFAULT_TRAIN_CONFIG } from "../lib/train";
 
 const ROOT = path.resolve(__dirname, "..");
 const TIMEOUT_MS = 120_000; // each test starts one or two node processes that load tfjs
@@ -26,7 +29,11 @@ function start(script: string, args: string[]): ChildProcess {
 
 /** Runs a script to the end; `onLine` sees every line of stdout as it arrives. */
 function run(script: string, args: string[], onLine?: (line: string, child: ChildProcess) => void): Promise<Run> {
-  const child = start(script, args);
+  return finished(start(script, args), onLine);
+}
+
+/** Waits for a started process to end and returns what it printed. */
+function finished(child: ChildProcess, onLine?: (line: string, child: ChildProcess) => void): Promise<Run> {
   let [stdout, stderr, pending] = ["", "", ""];
   child.stdout!.on("data", (chunk: Buffer) => {
     stdout += chunk;
@@ -183,5 +190,40 @@ describe("npm run train", () => {
     const missing = await run("train.ts", ["--resume", path.join(dir, "nothing.safetensors")]);
     expect(missing.stderr).toMatch(/no checkpoint at .*nothing\.safetensors/);
     for (const r of [op, steps, fraction, flag, missing]) expect(r.stdout).toBe("");
+  }, TIMEOUT_MS);
+});
+
+describe("--help", () => {
+  /** What --help prints as each flag's default: "  --batch <whole>  sequences per step (default 64)" -> { batch: "64" }. */
+  const printedDefaults = (stdout: string) => Object.fromEntries([...stdout.matchAll(/^  --([\w-]+) .*\(default (.*)\)$/gm)].map(([, flag, value]) => [flag, value]));
+  const [recipe, model] = [DEFAULT_TRAIN_CONFIG, DEFAULT_CONFIG];
+  const modelDefaults = { heads: `${model.numHeads}`, layers: `${model.numLayers}`, "d-model": `${model.dModel}` };
+
+  it("of npm run train prints the defaults of lib's recipe and model", async () => {
+    const { code, stdout } = await run("train.ts", ["--help"]);
+    expect(code).toBe(0);
+    expect(printedDefaults(stdout)).toMatchObject({
+      ...modelDefaults, "attend-to": model.attendTo, norm: model.norm, init: model.init, ops: OPERATIONS.join(","),
+      steps: `${recipe.steps}`, seed: `${recipe.seed}`, batch: `${recipe.batchSize}`, shards: `${recipe.shards}`, warmup: `${recipe.warmupSteps}`,
+      lr: `${recipe.learningRate}`, "min-lr": `${recipe.minLearningRate}`, "weight-decay": `${recipe.weightDecay}`,
+      oversample: Object.entries(recipe.oversample).map(([op, times]) => `${op}=${times}`).join(","),
+    });
+  }, TIMEOUT_MS);
+
+  it("of npm run bench prints its own step counts and the defaults of lib's model", async () => {
+    const { code, stdout } = await run("bench.ts", ["--help"]);
+    expect(code).toBe(0);
+    const printed = printedDefaults(stdout);
+    expect(printed).toMatchObject({ ...modelDefaults, ctx: `${model.contextLength}`, batch: `${recipe.batchSize}`, shards: `${recipe.shards}` });
+    expect(printed.steps).toMatch(/^\d+; \d+ with --sweep$/);
+  }, TIMEOUT_MS);
+});
+
+describe("npm run lint:workflows", () => {
+  it("finds nothing to report in .github/workflows", async () => {
+    const { code, stdout } = await finished(spawn("npm", ["run", "--silent", "lint:workflows"], { cwd: ROOT, shell: true }));
+    expect(stdout).toMatch(/Checking [1-9]\d* workflow file/);
+    expect(stdout).toMatch(/All workflow files passed/);
+    expect(code).toBe(0);
   }, TIMEOUT_MS);
 });

@@ -210,13 +210,33 @@ describe("the course in a real browser", () => {
     );
   }
 
-  /** The per-head heatmaps of 04: in the figure whose panels are titled "head k" (lib/plot heatmapGrid). */
+  /**
+   * Scrolls the open notebook from the top a screen at a time (JupyterLab draws a figure only once its cell
+   * is near the view, as a learner scrolling sees it) until `found` returns a value; undefined at the bottom.
+   */
+  async function scrollUntil<T>(page: Page, found: () => Promise<T | undefined>): Promise<T | undefined> {
+    const scroller = page.locator(".jp-NotebookPanel:not(.lm-mod-hidden) .jp-WindowedPanel-outer");
+    await scroller.evaluate((el) => (el.scrollTop = 0));
+    for (;;) {
+      await page.waitForTimeout(1_500);
+      const value = await found();
+      if (value !== undefined) return value;
+      const moved = await scroller.evaluate((el) => {
+        const before = el.scrollTop;
+        el.scrollTop += 0.8 * el.clientHeight;
+        return el.scrollTop !== before;
+      });
+      if (!moved) return undefined;
+    }
+  }
+
+  /** The per-head heatmaps of the layer 04 builds: the figure titled "... random weights" whose panels are titled "head k". */
   async function headHeatmaps(page: Page): Promise<{ heatmaps: number; headTitles: string[] }> {
-    const grids = (await drawnPlots(page.locator(".jp-NotebookPanel:not(.lm-mod-hidden)")))
-      .map((plot) => ({ heatmaps: plot.heatmaps, headTitles: plot.annotations.filter((a) => /\bhead \d+$/.test(a)) }))
-      .filter((grid) => grid.headTitles.length > 0);
-    expect(grids.length, "figures with per-head panels (heatmapGrid) in the notebook").toBe(1);
-    return grids[0];
+    const grid = await scrollUntil(page, async () => (await drawnPlots(page.locator(".jp-NotebookPanel:not(.lm-mod-hidden)")))
+      .filter((plot) => /random weights/.test(plot.title) && plot.heatmaps > 0)
+      .map((plot) => ({ heatmaps: plot.heatmaps, headTitles: plot.annotations.filter((a) => /\bhead \d+$/.test(a)) }))[0]);
+    expect(grid, "the per-head figure of the random layer (heatmapGrid, titled \"... random weights\")").toBeDefined();
+    return grid!;
   }
 
   test(`${MULTI_HEAD} opens unmodified once its kernel is connected, and the server does not warn about it`, async () => {
@@ -243,7 +263,7 @@ describe("the course in a real browser", () => {
       const first = await headHeatmaps(page);
       expect(first.headTitles).toHaveLength(numHeads);
       expect(first.heatmaps, "heatmap traces drawn in the per-head figure").toBe(numHeads);
-      const grid = codeCells(page).locator(".js-plotly-plot").filter({ has: page.locator(".annotation-text", { hasText: /\bhead \d+$/ }) });
+      const grid = codeCells(page).locator(".js-plotly-plot").filter({ has: page.locator(".gtitle", { hasText: /random weights/ }) });
       await figureScreenshots(page, grid, `04-multi-head-${numHeads}-heads`);
 
       await editConstant(page, "NUM_HEADS", editedHeads);
@@ -331,12 +351,13 @@ describe("the course in a real browser", () => {
       await panel.locator(".jp-OutputArea-output").first().waitFor();
       // run_notebook.py does not sign what it writes, so JupyterLab shows the outputs untrusted (no jp-mod-trusted).
       expect(await panel.locator(".jp-OutputArea-output.jp-mod-trusted").count(), "outputs shown as trusted").toBe(0);
-      const drawn = await poll(`${figures} figures drawn in ${notebookPath}`, async () => {
-        const plots = (await drawnPlots(panel)).filter((p) => p.svgs > 0 && p.traces > 0);
-        return plots.length >= figures ? plots : undefined;
-      }, 120_000);
-      expect(drawn).toHaveLength(figures);
-      const grid = panel.locator(".js-plotly-plot").filter({ has: page.locator(".annotation-text", { hasText: /\bhead \d+$/ }) });
+      const drawn = new Set<string>(); // the titles of the figures drawn so far (each of 04's figures has its own)
+      await scrollUntil(page, async () => {
+        for (const plot of await drawnPlots(panel)) if (plot.svgs > 0 && plot.traces > 0) drawn.add(plot.title);
+        return drawn.size >= figures ? true : undefined;
+      });
+      expect(drawn.size, `figures drawn in ${notebookPath} (${[...drawn].join("; ")})`).toBe(figures);
+      const grid = panel.locator(".js-plotly-plot").filter({ has: page.locator(".gtitle", { hasText: /random weights/ }) });
       await figureScreenshots(page, grid, "04-saved-untrusted");
     });
     await page.close();

@@ -50,7 +50,8 @@ function setCourseMetadata(file) {
 }
 
 function main() {
-  const notebooks = fs.readdirSync(NOTEBOOKS_DIR).filter((name) => name.endsWith(".ipynb")).sort();
+  // The course's notebooks (01-..., 02-...); a learner's own notebook in the folder is left alone.
+  const notebooks = fs.readdirSync(NOTEBOOKS_DIR).filter((name) => /^\d.*\.ipynb$/.test(name)).sort();
   const file = (name) => path.join(NOTEBOOKS_DIR, name);
   const withOutputs = notebooks.filter((name) => hasOutputs(readNotebook(file(name))));
   if (withOutputs.length) {

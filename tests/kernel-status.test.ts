@@ -2,6 +2,8 @@
 // tests/kernel_status.py runs a cell that awaits 3 s and meanwhile sends the requests JupyterLab and its
 // server send on opening a notebook, then reports every message the kernel sent back, in order.
 import { spawnSync } from "node:child_process";
+import fs from "node:fs";
+import os from "node:os";
 import path from "node:path";
 import { beforeAll, describe, expect, test } from "vitest";
 import { COURSE_METADATA } from "../scripts/clean-notebooks.mjs";
@@ -24,9 +26,11 @@ interface Report {
 describe("the kernel's status while a cell awaits and other requests arrive", () => {
   let report: Report;
   beforeAll(() => {
-    const run = spawnSync(VENV_PYTHON, [path.join(ROOT, "tests", "kernel_status.py")], { cwd: ROOT, env: jupyterEnv(), encoding: "utf8" });
+    const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "kernel-status-")), "report.json");
+    const run = spawnSync(VENV_PYTHON, [path.join(ROOT, "tests", "kernel_status.py"), file], { cwd: ROOT, env: jupyterEnv(), encoding: "utf8" });
     expect(run.status, run.stdout + run.stderr).toBe(0);
-    report = JSON.parse(run.stdout);
+    report = JSON.parse(fs.readFileSync(file, "utf8"));
+    fs.rmSync(path.dirname(file), { recursive: true });
   }, 120_000);
 
   const describeTimeline = () => report.timeline.map((m) => `${m.channel} ${m.type} ${m.state ?? m.text?.trim() ?? ""} (${m.request})`).join("\n");

@@ -2,12 +2,12 @@
 
 Starts the course's kernel (the project's `tslab` kernel spec) in notebooks/, runs a cell that awaits for
 a few seconds and, while it runs, sends what JupyterLab and its server send on opening a notebook:
-kernel_info_request and history_request on shell, kernel_info_request on control. Prints one JSON object:
+kernel_info_request and history_request on shell, kernel_info_request on control. Writes one JSON object to the file named by its argument:
 "timeline", every message from the kernel in the order it arrived, each {"channel", "type", "state" (of a
 status), "text" (of an output), "request" (what it answers)}; "language_info", from the kernel_info_reply;
 "unanswered" and "never_idle", the requests that got no reply or no idle status within the time allowed.
 Run it in the project's Jupyter environment:
-    node scripts/jupyter-env.mjs python tests/kernel_status.py
+    node scripts/jupyter-env.mjs python tests/kernel_status.py report.json
 """
 
 import json
@@ -70,8 +70,10 @@ def main():
                     read_replies()
                 record("iopub", msg)
             time.sleep(0.01)
-        json.dump({"timeline": timeline, "language_info": language_info, "unanswered": sorted(names[m] for m in unanswered),
-                   "never_idle": sorted(names[m] for m in never_idle)}, sys.stdout, indent=1)
+        report = {"timeline": timeline, "language_info": language_info, "unanswered": sorted(names[m] for m in unanswered),
+                  "never_idle": sorted(names[m] for m in never_idle)}
+        # To a file: the kernel shares this process's stdout, and what it prints there would cut into the JSON.
+        Path(sys.argv[1]).write_text(json.dumps(report, indent=1))
     finally:
         kc.stop_channels()
         km.shutdown_kernel(now=True)

@@ -123,6 +123,12 @@ export function stepsOf(variant: Variant, settings: LadderSettings): number {
   return Math.max(1, Math.round(settings.steps * (variant.stepsFactor ?? 1)));
 }
 
+/** About proportional to the variant's training time: its steps times layers times (width plus a fixed cost per layer). */
+export function trainingCost(variant: Variant, settings: LadderSettings): number {
+  const { numLayers, dModel } = makeConfig(variant.model);
+  return stepsOf(variant, settings) * numLayers * (dModel + 32);
+}
+
 /** How many weights the variant's model has. */
 export function variantParameters(variant: Variant): number {
   const model = new Transformer(variant.model);
@@ -334,10 +340,7 @@ export async function runLadder(variants: readonly Variant[], settings: LadderSe
 
 async function runQueue(variants: readonly Variant[], settings: LadderSettings, parallel: number, runVariant: VariantRunner, options: LadderOptions): Promise<VariantResult[]> {
   if (!Number.isInteger(parallel) || parallel < 1) throw new Error(`parallel must be a whole number >= 1, got ${parallel}.`);
-  const cost = (v: Variant) => { // about proportional to training time: width plus a fixed cost per layer
-    const { numLayers, dModel } = makeConfig(v.model);
-    return stepsOf(v, settings) * numLayers * (dModel + 32);
-  };
+  const cost = (v: Variant) => trainingCost(v, settings);
   const queue = variants.map((_, i) => i).sort((i, j) => cost(variants[j]) - cost(variants[i])); // longest first
   const results = new Array<VariantResult>(variants.length);
   const lane = async () => {

@@ -5,9 +5,9 @@
 import * as fs from "fs";
 import * as path from "path";
 import { Operation, Problem } from "./data";
-import { LadderOutcome, LossCurve, VARIANTS, Variant, stepsOf } from "./experiments";
+import { LadderOutcome, LossCurve, VARIANTS, Variant, trainingCost } from "./experiments";
 import { factGroups } from "./memorising";
-import { ModelConfig, Transformer, makeConfig } from "./model";
+import { ModelConfig, Transformer } from "./model";
 import { StoredTensor, readSafetensors } from "./safetensors";
 import { assignWeights } from "./checkpoint";
 
@@ -41,21 +41,18 @@ function shipped(variant: VariantKey, seed: number, steps = FULL_STEPS): Shipped
 }
 
 /** Every shipped model: seed 0's ladder and short schedules, then seeds 1 and 2. */
-export const SHIPPED: readonly ShippedModel[] = [
-  ...SEEDS.flatMap((seed) => [
-    ...(Object.keys(VARIANTS) as VariantKey[]).map((key) => shipped(key, seed)),
-    ...(seed === 0 ? SHORT_SCHEDULES.map((steps) => shipped("course", 0, steps)) : []),
-  ]),
-];
+export const SHIPPED: readonly ShippedModel[] = SEEDS.flatMap((seed) => [
+  ...(Object.keys(VARIANTS) as VariantKey[]).map((key) => shipped(key, seed)),
+  ...(seed === 0 ? SHORT_SCHEDULES.map((steps) => shipped("course", 0, steps)) : []),
+]);
 
 export function variantOf(m: ShippedModel): Variant {
   return VARIANTS[m.variant];
 }
 
-/** About proportional to training time: steps times layers times (width plus a fixed cost). */
-export function trainingCost(m: ShippedModel): number {
-  const { numLayers, dModel } = makeConfig(variantOf(m).model);
-  return stepsOf(variantOf(m), { steps: m.steps, seed: m.seed }) * numLayers * (dModel + 32);
+/** About proportional to the time it takes to re-create. */
+export function costOf(m: ShippedModel): number {
+  return trainingCost(variantOf(m), { steps: m.steps, seed: m.seed });
 }
 
 export function shippedModel(name: string): ShippedModel {
@@ -116,11 +113,6 @@ export function readShippedMetadata(m: ShippedModel): ShippedMetadata {
   } catch (e) {
     throw new Error(`The shipped model "${m.name}" (${file}) cannot be read: ${(e as Error).message}`);
   }
-}
-
-/** The metadata of the shipped model called `name`. */
-export function shippedMetadata(name: string): ShippedMetadata {
-  return readShippedMetadata(shippedModel(name));
 }
 
 /** The shipped model of `variant` trained on `seed` with the full recipe. */

@@ -16,7 +16,7 @@ import { Problem } from "../lib/data";
 import { LADDER_TRAIN_CONFIG, LadderThreads, VariantResult, evaluateUnpadded, ladderSplit, modelOf, stepsOf, trainVariant } from "../lib/experiments";
 import { writeSafetensors } from "../lib/safetensors";
 import {
-  RESULTS_DIR, SHIPPED, ShippedMetadata, ShippedModel, factCounts, shippedFile, shippedModel, shippedWeights, trainingCost, variantOf,
+  RESULTS_DIR, SHIPPED, ShippedMetadata, ShippedModel, factCounts, shippedFile, shippedModel, shippedWeights, costOf, variantOf,
 } from "../lib/results";
 import { writeResultsDocument } from "./results-doc";
 import { UsageError, runMain } from "./flags";
@@ -54,7 +54,7 @@ const shown = (file: string) => (path.relative(process.cwd(), file).startsWith("
 const minutes = (ms: number) => `${Math.floor(ms / 60000)} min ${Math.round((ms % 60000) / 1000)} s`;
 
 /** Trains `models` on `threads` worker threads, in the order given, saving each as it finishes. */
-async function remake(models: readonly ShippedModel[], threads: number): Promise<void> {
+async function trainAndSave(models: readonly ShippedModel[], threads: number): Promise<void> {
   const started = Date.now();
   const queue = [...models];
   const steps = new Map<string, string>(); // name -> "step/steps" while it trains
@@ -117,7 +117,7 @@ runMain(async () => {
       throw new UsageError((e as Error).message);
     }
   };
-  if (flags.list) return console.log([...SHIPPED].sort((a, b) => trainingCost(a) - trainingCost(b)).map((m) => m.name).join("\n"));
+  if (flags.list) return console.log([...SHIPPED].sort((a, b) => costOf(a) - costOf(b)).map((m) => m.name).join("\n"));
   if (flags.file !== undefined) {
     const file = shippedFile(named(flags.file));
     if (!fs.existsSync(file)) throw new Error(`the shipped file of "${flags.file}" is missing: ${file}`);
@@ -135,9 +135,9 @@ runMain(async () => {
     return console.log(`${m.name}: re-trained from scratch in ${minutes(Date.now() - started)}; ${stepsOf(variantOf(m), m)} steps; every weight bitwise equal to ${shown(shippedFile(m))}.`);
   }
   if (!flags.doc) {
-    const longestFirst = [...SHIPPED].sort((a, b) => trainingCost(b) - trainingCost(a)); // the threads finish together
+    const longestFirst = [...SHIPPED].sort((a, b) => costOf(b) - costOf(a)); // the threads finish together
     const chosen = flags.only === undefined ? longestFirst : flags.only.split(",").map((name) => named(name.trim())); // as listed
-    await remake(flags.missing ? chosen.filter((m) => !fs.existsSync(shippedFile(m))) : chosen, threads);
+    await trainAndSave(flags.missing ? chosen.filter((m) => !fs.existsSync(shippedFile(m))) : chosen, threads);
   }
   console.log(`wrote ${writeResultsDocument()}`);
 });

@@ -1,7 +1,7 @@
 // Scaled dot-product attention: every query scores every key, softmax turns scores into
 // weights, and the output is the weighted sum of the values.
 import * as tf from "@tensorflow/tfjs";
-import { batchMatMul } from "./ops";
+import { batchMatMul } from "./fast/ops";
 
 export interface AttentionResult {
   output: tf.Tensor; // [..., T, Dv]

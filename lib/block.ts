@@ -2,7 +2,7 @@
 // connection and a layer norm.
 import * as tf from "@tensorflow/tfjs";
 import { MultiHeadAttention, MultiHeadConfig } from "./multihead";
-import { layerNorm, linear } from "./ops";
+import { layerNorm, linear } from "./fast/ops";
 import { Rng } from "./random";
 import { InitScheme, filledWeight, initialStd, normalWeight } from "./weights";
 
@@ -31,7 +31,7 @@ export class LayerNorm {
 
   /**
    * (x - mean) / sqrt(variance + epsilon) * gain + bias over each token's D values.
-   * lib/ops computes exactly this with a hand-written gradient, which trains faster.
+   * lib/fast/ops computes exactly this with a hand-written gradient, which trains faster.
    */
   apply(x: tf.Tensor): tf.Tensor {
     return layerNorm(x, this.gain as tf.Tensor1D, this.bias as tf.Tensor1D, this.epsilon); // [B, T, D]

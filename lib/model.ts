@@ -3,7 +3,7 @@ import * as tf from "@tensorflow/tfjs";
 import { causalMask, selfOnlyMask } from "./attention";
 import { LayerNorm, NormPlacement, TransformerBlock, prefixed } from "./block";
 import { checkHeads } from "./multihead";
-import { embed, linear } from "./ops";
+import { embed, linear } from "./fast/ops";
 import { makeRng } from "./random";
 import { INIT_SCHEMES, InitScheme, filledWeight, initialStd, normalWeight } from "./weights";
 import { VOCAB_SIZE } from "./vocab";

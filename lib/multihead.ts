@@ -1,7 +1,7 @@
 // Multi-head attention: H smaller attentions side by side, each on its own Dh = D / H slice.
 import * as tf from "@tensorflow/tfjs";
 import { AttentionResult, scaledDotProductAttention } from "./attention";
-import { linear } from "./ops";
+import { linear } from "./fast/ops";
 import { Rng } from "./random";
 import { InitScheme, filledWeight, initialStd, normalWeight } from "./weights";
 

@@ -1,14 +1,16 @@
 // Training: masked cross-entropy on the answer tokens, Adam with warm-up and cosine decay,
 // periodic evaluation, checkpoints, and resuming a stopped run exactly where it left off.
 import * as tf from "@tensorflow/tfjs";
-import { BackendName } from "./backend";
-import { loadCheckpoint, saveCheckpoint, storedAdamState } from "./checkpoint";
 import { Batch, BatchSampler, Problem, Repeats } from "./data";
+import { BackendName } from "./fast/backend";
 import { Evaluation, evaluate } from "./generate";
+import { answerTokenCount } from "./loss";
 import { Transformer } from "./model";
-import { GradientWorkers, WorkerError, WorkerTiming, answerTokenCount, shardsOf, sumShards, weightLayout } from "./gradients";
-import { answerCrossEntropy } from "./ops";
 import { Adam, learningRateAt } from "./optimizer";
+import { loadCheckpoint, saveCheckpoint, storedAdamState } from "./training/checkpoint";
+import { GradientWorkers } from "./training/gradient-workers";
+import { WorkerTiming, computeShardGradients, shardsOf, sumShards, weightLayout } from "./training/shards";
+import { WorkerError } from "./workers/pool";
 
 export interface TrainConfig {
   steps: number; // total steps; the cosine schedule ends here
@@ -22,7 +24,7 @@ export interface TrainConfig {
   weightDecay: number; // AdamW's decoupled weight decay on the weight matrices; 0 for plain Adam
 }
 
-/** The recipe used by `npm run train` and notebook 6 (docs/maintainers.md, "The training recipe", gives its measured results). */
+/** The recipe used by `npm run train`, notebook 6 and the shipped models. */
 export const DEFAULT_TRAIN_CONFIG: TrainConfig = {
   steps: 5000,
   batchSize: 64,
@@ -34,48 +36,6 @@ export const DEFAULT_TRAIN_CONFIG: TrainConfig = {
   oversample: { times: 4, divided: 4 },
   weightDecay: 0.1,
 };
-
-/**
- * Mean cross-entropy over the positions where mask = 1 (the answer tokens and [END]); with
- * `divisor`, their sum divided by it instead (a shard's share of a whole batch's mean).
- */
-export function maskedCrossEntropy(logits: tf.Tensor, targets: tf.Tensor, mask: tf.Tensor, divisor?: number): tf.Scalar {
-  return tf.tidy(() => {
-    const logProbs = tf.logSoftmax(logits); // [B, T, V]
-    const targetOneHot = tf.oneHot(targets.toInt(), logits.shape[2] as number).toFloat(); // [B, T, V]
-    const tokenLoss = logProbs.mul(targetOneHot).sum(-1).neg(); // [B, T]
-    return tokenLoss.mul(mask).sum().div(divisor ?? mask.sum()) as tf.Scalar; // []
-  });
-}
-
-/**
- * The mean loss of the batch's answer tokens (divided by `divisor` instead of their count, if
- * given): maskedCrossEntropy's value, computed by lib/ops with a hand-written gradient.
- */
-export function batchLoss(model: Transformer, batch: Batch, divisor = answerTokenCount(batch)): tf.Scalar {
-  return tf.tidy(() => {
-    const { logits } = model.forward(batch.inputs); // [B, T, V]
-    return answerCrossEntropy(logits as tf.Tensor3D, batch.targets, batch.lossMask, divisor); // []
-  });
-}
-
-/**
- * Loss and gradients of one shard of a batch: its share of the whole batch's mean loss (its answer
- * tokens' losses summed, divided by the batch's `tokenCount`), so the shards' losses and gradients
- * add up to the batch's. The gradients go into `out` (flat, in namedWeights() order); returns the loss.
- */
-export function shardGradients(model: Transformer, shard: Batch, tokenCount: number, out: Float32Array): number {
-  const weights = Object.values(model.namedWeights());
-  const { value, grads } = tf.variableGrads(() => batchLoss(model, shard, tokenCount), weights);
-  let offset = 0;
-  for (const w of weights) {
-    out.set(grads[w.name].dataSync(), offset);
-    offset += w.size;
-  }
-  const loss = value.dataSync()[0];
-  tf.dispose([value, ...Object.values(grads)]);
-  return loss;
-}
 
 export interface StepInfo {
   step: number; // steps done, after this one
@@ -101,7 +61,7 @@ export class Trainer {
   readonly workers: number;
   readonly workerPool?: GradientWorkers;
   step = 0; // steps done
-  private readonly shardGradients: Float32Array[]; // [shards] every weight's gradient, flat, in shared memory
+  private readonly gradientsPerShard: Float32Array[]; // [shards] every weight's gradient, flat, in shared memory
   private readonly gradientSum: Float32Array;
   private readonly gradientByName: Record<string, Float32Array>; // views into gradientSum
 
@@ -130,7 +90,7 @@ export class Trainer {
     const values = Object.fromEntries(slots.map(({ name, offset, size }) => [name, new Float32Array(weightMemory, offset * 4, size)]));
     this.optimizer = new Adam(model.namedWeights(), { weightDecay: this.config.weightDecay }, values);
     const gradientMemory = new SharedArrayBuffer(this.config.shards * total * 4);
-    this.shardGradients = Array.from({ length: this.config.shards }, (_, s) => new Float32Array(gradientMemory, s * total * 4, total));
+    this.gradientsPerShard = Array.from({ length: this.config.shards }, (_, s) => new Float32Array(gradientMemory, s * total * 4, total));
     this.gradientSum = new Float32Array(total);
     this.gradientByName = Object.fromEntries(slots.map(({ name, offset, size }) => [name, this.gradientSum.subarray(offset, offset + size)]));
     if (this.workers > 0) {
@@ -165,7 +125,7 @@ export class Trainer {
     const started = performance.now();
     const shards = shardsOf(batch, this.config.shards);
     const tokenCount = answerTokenCount(batch);
-    const losses = shards.map((shard, s) => shardGradients(this.model, shard, tokenCount, this.shardGradients[s]));
+    const losses = shards.map((shard, s) => computeShardGradients(this.model, shard, tokenCount, this.gradientsPerShard[s]));
     return this.update(losses, started);
   }
 
@@ -196,7 +156,7 @@ export class Trainer {
       );
     }
     const learningRate = this.learningRate();
-    sumShards(this.shardGradients, this.gradientSum);
+    sumShards(this.gradientsPerShard, this.gradientSum);
     this.optimizer.apply(this.gradientByName, learningRate);
     this.step += 1;
     return { step: this.step, loss, learningRate, gradientMs, updateMs: performance.now() - started - gradientMs };
@@ -241,6 +201,9 @@ export interface EvalInfo extends Evaluation {
   loss: number; // mean training loss since the last evaluation
 }
 
+/** How often runTraining evaluates and saves unless told otherwise. */
+export const DEFAULT_RUN_EVERY = { evalEvery: 500, checkpointEvery: 500 };
+
 export interface RunOptions {
   test?: readonly Problem[]; // evaluated every `evalEvery` steps and at the end
   evalEvery?: number;
@@ -280,7 +243,7 @@ function fitWindows(warmupSteps: number): { from: number; at: number }[] {
 
 /** Trains until the configured steps (or the time budget) are done; returns every evaluation. */
 export async function runTraining(trainer: Trainer, options: RunOptions = {}): Promise<EvalInfo[]> {
-  const { test, evalEvery = 500, timeBudgetSeconds = Infinity, checkpointPath, checkpointEvery = 500, checkpointMetadata = {} } = options;
+  const { test, evalEvery = DEFAULT_RUN_EVERY.evalEvery, timeBudgetSeconds = Infinity, checkpointPath, checkpointEvery = DEFAULT_RUN_EVERY.checkpointEvery, checkpointMetadata = {} } = options;
   const fits = options.fitScheduleToBudget && Number.isFinite(timeBudgetSeconds) && trainer.step === 0 ? fitWindows(trainer.config.warmupSteps) : [];
   const mostSteps = trainer.config.steps; // a fitted schedule never runs longer than the configured one
   const evaluations: EvalInfo[] = [];

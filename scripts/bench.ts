@@ -6,12 +6,13 @@
 //   npm run bench -- --profile                     where the time goes, kernel by kernel
 import * as os from "os";
 import * as tf from "@tensorflow/tfjs";
-import { BackendName, initBackend } from "../lib/backend";
+import { BackendName, initBackend } from "../lib/fast/backend";
 import { Batch, Problem, allProblems, makeBatch, sequenceIds } from "../lib/data";
-import { WorkerTiming, defaultWorkerCount } from "../lib/gradients";
+import { WorkerTiming, defaultWorkerCount } from "../lib/training/shards";
 import { DEFAULT_CONFIG, Transformer } from "../lib/model";
 import { makeRng, shuffled } from "../lib/random";
-import { DEFAULT_TRAIN_CONFIG, Trainer, batchLoss } from "../lib/train";
+import { batchLoss } from "../lib/loss";
+import { DEFAULT_TRAIN_CONFIG, Trainer } from "../lib/train";
 import { FlagName, FlagValues, OwnHelp, UsageError, parseFlags, runMain } from "./flags";
 
 const FLAG_NAMES = ["json", "d-model", "heads", "layers", "batch", "ctx", "steps", "warmup", "workers", "shards", "backend", "sweep", "profile"] as const satisfies readonly FlagName[];
@@ -32,8 +33,9 @@ const round = (x: number, digits = 2) => Number(x.toFixed(digits));
 
 /** Batches of `size` problems, each padded to `ctx` tokens; only problems that fit are used. */
 function paddedBatches(size: number, ctx: number, count: number): Batch[] {
-  const fitting = allProblems().filter((p) => sequenceIds(p).length - 1 <= ctx);
-  if (fitting.length === 0) throw new UsageError(`--ctx ${ctx} is shorter than every problem; the shortest needs 6 tokens.`);
+  const lengths = allProblems().map((p) => sequenceIds(p).length - 1);
+  const fitting = allProblems().filter((_, i) => lengths[i] <= ctx);
+  if (fitting.length === 0) throw new UsageError(`--ctx ${ctx} is shorter than every problem; the shortest needs ${Math.min(...lengths)} tokens.`);
   const order = shuffled(fitting, makeRng(0));
   return Array.from({ length: count }, (_, b) => makeBatch(Array.from({ length: size }, (_, i): Problem => order[(b * size + i) % order.length]), ctx));
 }

@@ -49,7 +49,7 @@ export function staleReason(notebookFile: string, executedFile: string): string 
   if (!fs.existsSync(executedFile)) return "no executed copy";
   const executedAt = fs.statSync(executedFile).mtimeMs;
   const libDir = path.join(ROOT, "lib");
-  const newer = [notebookFile, ...fs.readdirSync(libDir).map((name) => path.join(libDir, name))].find((file) => fs.statSync(file).mtimeMs > executedAt);
+  const newer = [notebookFile, ...fs.readdirSync(libDir, { recursive: true, encoding: "utf8" }).map((name) => path.join(libDir, name))].find((file) => fs.statSync(file).mtimeMs > executedAt);
   if (newer) return `${path.relative(ROOT, newer)} changed after it was executed`;
   const cells = readNotebook(executedFile).cells.filter((cell) => cell.cell_type === "code");
   if (cells.some((cell) => cell.execution_count == null)) return "not every code cell ran";

@@ -33,13 +33,13 @@ const FLAGS = {
   "no-residual": { kind: "switch", help: "blocks without residual connections" },
   norm: { kind: "string", help: "pre or post: where the layer norms sit", default: MODEL.norm },
   init: { kind: "string", help: "fan-in or gpt-2: weight matrices start at spread 1/√fan-in or at 0.02", default: MODEL.init },
-  "eval-every": { kind: "whole", help: "steps between evaluations on the held-out problems", default: 250 },
-  out: { kind: "string", help: "checkpoint file, saved every 500 steps, at the end and on Ctrl-C", default: "checkpoints/calculator.safetensors, or the --resume file" },
+  "eval-every": { kind: "whole", help: "steps between evaluations on the held-out problems" },
+  out: { kind: "string", help: "checkpoint file, saved regularly, at the end and on Ctrl-C" },
   resume: { kind: "string", help: "continue the run saved in this checkpoint, with its settings" },
   ctx: { kind: "whole", help: "tokens per sequence T: every batch is padded to this length", default: MODEL.contextLength },
   sweep: { kind: "switch", help: "bench: step time for several worker counts, then for several contexts at two widths" },
   profile: { kind: "switch", help: "bench: also time every kernel (tf.profile) of the forward pass and of a whole step" },
-  backend: { kind: "string", help: "wasm or cpu", default: "as lib/backend chooses" },
+  backend: { kind: "string", help: "wasm or cpu", default: "as lib/fast/backend chooses" },
   json: { kind: "switch", help: "one JSON line per evaluation (train) or configuration (bench)" },
 } as const satisfies Record<string, Flag>;
 

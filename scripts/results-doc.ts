@@ -3,11 +3,11 @@
 import * as fs from "fs";
 import * as path from "path";
 import { OPERATIONS } from "../lib/data";
-import { LADDER_TRAIN_CONFIG } from "../lib/experiments";
+import { LADDER_TRAIN_CONFIG } from "../lib/ladder/variants";
 import {
   Count, FULL_STEPS, RESULTS_DIR, SEEDS, SHIPPED, SHORT_SCHEDULES, SeedRun, ShippedMetadata, ShippedModel, VariantKey, ladderOverSeeds,
   readShippedMetadata, shippedFile,
-} from "../lib/results";
+} from "../lib/ladder/results";
 
 export const RESULTS_DOCUMENT = path.resolve(RESULTS_DIR, "..", "docs", "results.md");
 
@@ -30,7 +30,7 @@ function shippedSection(): string {
     `${SHIPPED.length} trained models in \`results/\`, ${(bytes / 2 ** 20).toFixed(1)} MiB in all: the weights as float32 \`.safetensors\`, with ` +
       "the model config, the recipe and the final evaluation in the metadata. `npm run results -- --check NAME` proves any of them bitwise.",
     "",
-    `Every run uses the course's recipe (\`LADDER_TRAIN_CONFIG\` in \`lib/experiments.ts\`) with its own steps and seed: ` +
+    `Every run uses the course's recipe (\`LADDER_TRAIN_CONFIG\` in \`lib/ladder/variants.ts\`) with its own steps and seed: ` +
       `\`${JSON.stringify({ ...LADDER_TRAIN_CONFIG, steps: undefined, seed: undefined })}\`. Held-out exact match is greedy decoding of every ` +
       "held-out problem of the run's seed, judged on the whole answer and [END].",
   ].join("\n");

@@ -11,13 +11,15 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { parseArgs } from "node:util";
-import { initBackend } from "../lib/backend";
+import { initBackend } from "../lib/fast/backend";
 import { Problem } from "../lib/data";
-import { LADDER_TRAIN_CONFIG, LadderThreads, VariantResult, evaluateUnpadded, ladderSplit, modelOf, stepsOf, trainVariant } from "../lib/experiments";
-import { writeSafetensors } from "../lib/safetensors";
+import { trainEach } from "../lib/ladder/run-ladder";
+import { evaluateUnpadded, modelOf, trainVariant } from "../lib/ladder/train-variant";
+import { LADDER_TRAIN_CONFIG, VariantResult, ladderSplit, stepsOf } from "../lib/ladder/variants";
+import { writeSafetensors } from "../lib/training/safetensors";
 import {
   RESULTS_DIR, SHIPPED, ShippedMetadata, ShippedModel, factCounts, shippedFile, shippedModel, shippedWeights, costOf, variantOf,
-} from "../lib/results";
+} from "../lib/ladder/results";
 import { writeResultsDocument } from "./results-doc";
 import { UsageError, runMain } from "./flags";
 
@@ -56,7 +58,6 @@ const minutes = (ms: number) => `${Math.floor(ms / 60000)} min ${Math.round((ms 
 /** Trains `models` on `threads` worker threads, in the order given, saving each as it finishes. */
 async function trainAndSave(models: readonly ShippedModel[], threads: number): Promise<void> {
   const started = Date.now();
-  const queue = [...models];
   const steps = new Map<string, string>(); // name -> "step/steps" while it trains
   let done = 0;
   const draw = () => {
@@ -64,26 +65,20 @@ async function trainAndSave(models: readonly ShippedModel[], threads: number): P
     const line = `[${done}/${models.length} done, ${minutes(Date.now() - started)}] ${running}`;
     process.stdout.write(process.stdout.isTTY ? `\r${line}\x1b[K` : `${line}\n`);
   };
-  const pool = await LadderThreads.start(Math.min(threads, models.length));
-  try {
-    const lane = async () => {
-      for (let m = queue.shift(); m !== undefined; m = queue.shift()) {
-        const model = m;
-        steps.set(model.name, "starting");
-        const result = await pool.runVariant(variantOf(model), { steps: model.steps, seed: model.seed }, ({ step, steps: total }) => {
-          steps.set(model.name, `${step}/${total}`);
-          if (step % 1000 === 0) draw();
-        });
-        save(model, result);
-        steps.delete(model.name);
-        done += 1;
-        draw();
-      }
-    };
-    await Promise.all(Array.from({ length: Math.min(threads, models.length) }, lane));
-  } finally {
-    await pool.close();
-  }
+  const jobs = models.map((m) => ({ variant: variantOf(m), settings: { steps: m.steps, seed: m.seed } }));
+  await trainEach(jobs, {
+    threads, longestFirst: false,
+    onProgress: ({ step, steps: total }, job) => {
+      steps.set(models[job].name, `${step}/${total}`);
+      if (step % 1000 === 0) draw();
+    },
+    onResult: (result, job) => {
+      save(models[job], result);
+      steps.delete(models[job].name);
+      done += 1;
+      draw();
+    },
+  });
   if (process.stdout.isTTY) process.stdout.write("\n");
   console.log(`re-created ${models.length} shipped model${models.length === 1 ? "" : "s"} in ${minutes(Date.now() - started)} on ${threads} thread${threads === 1 ? "" : "s"}`);
 }

@@ -5,11 +5,13 @@ requests that follow an error, so any stderr output or error output counts as a 
 Each notebook runs with its own folder as working directory (notebooks/ for the course).
 
 After each run the runner reads how many tensors tfjs holds (what tf.memory().numTensors reports).
-With --rerun a notebook runs three times, as a learner may run it:
+With --rerun a notebook runs twice, as a learner may run it (--restart adds a third pass):
   pass 1  the whole notebook in a new kernel,
   pass 2  every cell again in the same kernel (fails if tfjs then holds more tensors than after pass 1),
-  pass 3  the whole notebook again after a kernel restart (this pass's outputs are the ones saved).
---rerun-set NAME=VALUE changes a constant for passes 1 and 2 only, e.g. a short training budget.
+  pass 3  with --restart, the whole notebook again after a kernel restart: only a notebook that leaves
+          files behind (a checkpoint) can behave differently here than in pass 1.
+The last pass's outputs are the ones saved. --rerun-set NAME=VALUE changes a constant for every pass but
+the last, e.g. a short training budget.
 --expect-offline first checks, without sending a packet, that only the loopback interface exists and no
 route leads off the machine, for runs in a network namespace with no network, e.g. as root:
     unshare -n sh -c 'ip link set lo up && exec "$@"' sh node scripts/jupyter-env.mjs python scripts/run_notebook.py ...
@@ -64,10 +66,10 @@ def parse_args():
     parser.add_argument("notebooks", nargs="+", type=Path, help=".ipynb files, run in the given order")
     parser.add_argument("--set", dest="settings", action="append", default=[], metavar="NAME=VALUE",
                         help="rewrite the top-level `const NAME = ...;` line(s) to `const NAME = VALUE;` (repeatable)")
-    parser.add_argument("--rerun", action="store_true",
-                        help="run, run every cell again in the same kernel, restart the kernel and run once more")
+    parser.add_argument("--rerun", action="store_true", help="run, then run every cell again in the same kernel")
+    parser.add_argument("--restart", action="store_true", help="with --rerun: restart the kernel and run once more")
     parser.add_argument("--rerun-set", dest="rerun_settings", action="append", default=[], metavar="NAME=VALUE",
-                        help="like --set, but for passes 1 and 2 of --rerun only (repeatable)")
+                        help="like --set, but for every pass of --rerun except the last (repeatable)")
     parser.add_argument("--expect-offline", action="store_true",
                         help="first check that only loopback exists and no route leads out (reads /proc/net); fail otherwise")
     parser.add_argument("--out", type=Path, help="write executed notebooks here: a .ipynb path for one notebook, else a folder")
@@ -76,8 +78,8 @@ def parse_args():
     for setting in args.settings + args.rerun_settings:
         if not re.fullmatch(r"[A-Za-z_$][\w$]*=.+", setting):
             parser.error(f'--set and --rerun-set expect NAME=VALUE, got "{setting}"')
-    if args.rerun_settings and not args.rerun:
-        parser.error("--rerun-set only applies together with --rerun")
+    if (args.rerun_settings or args.restart) and not args.rerun:
+        parser.error("--rerun-set and --restart only apply together with --rerun")
     if args.out and args.out.suffix == ".ipynb" and len(args.notebooks) > 1:
         parser.error(f"--out {args.out} is a single notebook file but {len(args.notebooks)} notebooks were given")
     return args
@@ -187,9 +189,10 @@ async def execute_passes(nb, name, cwd, timeout, passes, rerun_settings):
         for number in passes:
             if len(passes) > 1:
                 where["prefix"] = f"{name}, pass {number} of {len(passes)} ({PASS_NAMES[number]}): "
-            if number == 3:
+            if number == passes[-1]:
                 for cell, source in zip(nb.cells, final_sources):
                     cell.source = source
+            if number == 3:
                 await ensure_async(client.km.restart_kernel(now=True))
                 await ensure_async(client.kc.wait_for_ready(timeout=KERNEL_START_TIMEOUT_S))
             try:
@@ -229,7 +232,7 @@ def main():
         except NotebookFailure as failure:
             print(f"FAIL {failure}", file=sys.stderr)
             return 1
-    passes = [1, 2, 3] if args.rerun else [1]
+    passes = [1, 2, 3] if args.restart else [1, 2] if args.rerun else [1]
     failed = 0
     for path in args.notebooks:
         started = time.monotonic()
@@ -238,7 +241,7 @@ def main():
             apply_settings(nb, path.name, args.settings)
             counts = run_sync(execute_passes)(nb, path.name, path.parent.resolve(), args.timeout, passes, args.rerun_settings)
             print(f"{path.name} tensors: {describe_counts(counts)}")
-            print(f"ok {path.name} ({time.monotonic() - started:.1f} s{', 3 passes' if args.rerun else ''})")
+            print(f"ok {path.name} ({time.monotonic() - started:.1f} s{f', {len(passes)} passes' if len(passes) > 1 else ''})")
         except NotebookFailure as failure:
             print(f"FAIL {failure}\n({path.name} stopped after {time.monotonic() - started:.1f} s)", file=sys.stderr)
             failed += 1

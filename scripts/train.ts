@@ -8,22 +8,27 @@
 import * as fs from "fs";
 import * as path from "path";
 import * as tf from "@tensorflow/tfjs";
-import { BackendName, initBackend } from "../lib/backend";
+import { BackendName, initBackend } from "../lib/fast/backend";
 import { OPERATIONS, Operation, Problem, Split, allProblems, splitProblems } from "../lib/data";
-import { defaultWorkerCount } from "../lib/gradients";
+import { defaultWorkerCount } from "../lib/training/shards";
 import { ATTEND_TO, AttendTo, DEFAULT_CONFIG, Transformer } from "../lib/model";
 import { INIT_SCHEMES, InitScheme } from "../lib/weights";
-import { progressLine } from "../lib/progress";
-import { readSafetensors } from "../lib/safetensors";
-import { DEFAULT_TRAIN_CONFIG, EvalInfo, TrainConfig, Trainer, runTraining } from "../lib/train";
-import { FlagName, FlagValues, UsageError, parseFlags, runMain } from "./flags";
+import { progressLine } from "../lib/notebook/progress";
+import { readSafetensors } from "../lib/training/safetensors";
+import { DEFAULT_RUN_EVERY, DEFAULT_TRAIN_CONFIG, EvalInfo, TrainConfig, Trainer, runTraining } from "../lib/train";
+import { FlagName, FlagValues, OwnHelp, UsageError, parseFlags, runMain } from "./flags";
 
 const RECIPE_FLAGS = ["steps", "seed", "batch", "lr", "warmup", "min-lr", "oversample", "weight-decay", "shards"] as const; // saved in a checkpoint
 const MODEL_FLAGS = ["heads", "layers", "d-model", "attend-to", "no-residual", "norm", "init"] as const; // so is the model
 const FLAG_NAMES = [...RECIPE_FLAGS, ...MODEL_FLAGS, "ops", "time-budget", "workers", "eval-every", "json", "out", "resume", "backend"] as const satisfies readonly FlagName[];
-type Flags = FlagValues<(typeof FLAG_NAMES)[number]>;
-const USAGE = "Usage: npm run train -- [--ops plus,minus,times,divided] [--steps N | --time-budget S] [--seed K] [--workers N] [--json] [--out file] [--resume file]";
 const DEFAULT_OUT = "checkpoints/calculator.safetensors";
+const EVAL_EVERY = 250; // steps between the evaluations npm run train logs
+type Flags = FlagValues<(typeof FLAG_NAMES)[number]>;
+const OWN_HELP: OwnHelp<(typeof FLAG_NAMES)[number]> = {
+  "eval-every": { help: "steps between evaluations on the held-out problems", default: EVAL_EVERY },
+  out: { help: `checkpoint file, saved every ${DEFAULT_RUN_EVERY.checkpointEvery} steps, at the end and on Ctrl-C`, default: `${DEFAULT_OUT}, or the --resume file` },
+};
+const USAGE = "Usage: npm run train -- [--ops plus,minus,times,divided] [--steps N | --time-budget S] [--seed K] [--workers N] [--json] [--out file] [--resume file]";
 const MILESTONES = [0.5, 0.9, 0.95]; // held-out exact match levels reported at the end of a run
 
 function operations(text: string, flag: string): Operation[] {
@@ -85,9 +90,9 @@ function milestonesLine(evaluations: readonly EvalInfo[]): string {
 }
 
 runMain(async () => {
-  const flags = parseFlags(process.argv.slice(2), FLAG_NAMES, USAGE);
+  const flags = parseFlags(process.argv.slice(2), FLAG_NAMES, USAGE, OWN_HELP);
   if (flags.backend !== undefined && flags.backend !== "wasm" && flags.backend !== "cpu") throw new UsageError(`--backend must be "wasm" or "cpu", got "${flags.backend}".`);
-  const { resume, "eval-every": evalEvery = 250, "time-budget": timeBudget = Infinity } = flags;
+  const { resume, "eval-every": evalEvery = EVAL_EVERY, "time-budget": timeBudget = Infinity } = flags;
   const conflicting = [...RECIPE_FLAGS, ...MODEL_FLAGS].find((name) => flags[name] !== undefined);
   if (resume !== undefined && conflicting) throw new UsageError(`--${conflicting} cannot be combined with --resume: a resumed run keeps the settings saved in "${resume}".`);
   if (!(timeBudget > 0)) throw new UsageError(`--time-budget must be a positive number of seconds, got ${timeBudget}.`);

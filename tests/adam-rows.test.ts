@@ -1,6 +1,6 @@
 import * as tf from "@tensorflow/tfjs";
 import { describe, expect, it } from "vitest";
-import { adamLastStepRows } from "../lib/adam-rows";
+import { adamLastStepRows } from "../lib/analysis/adam-rows";
 
 /** A [4, 2] gradient that is 1 in the given rows and 0 elsewhere. */
 const rowsGradient = (rows: number[]) => tf.tensor2d([0, 1, 2, 3].map((r) => (rows.includes(r) ? [1, 1] : [0, 0])));

@@ -3,8 +3,8 @@
 // touches no other file's tests.
 import * as tf from "@tensorflow/tfjs";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { BackendName, initBackend } from "../lib/backend";
-import "../lib/ops"; // importing lib changes no kernel: initBackend does
+import { BackendName, initBackend } from "../lib/fast/backend";
+import "../lib/fast/ops"; // importing lib changes no kernel: initBackend does
 
 /** Whether the wasm backend's Identity kernel gives back the tensor's own data instead of a copy. */
 function identitySharesData(): boolean {

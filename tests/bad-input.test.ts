@@ -16,7 +16,7 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { loadCheckpoint, saveCheckpoint } from "../lib/checkpoint";
+import { loadCheckpoint, saveCheckpoint } from "../lib/training/checkpoint";
 import { allProblems, splitProblems } from "../lib/data";
 import { answer } from "../lib/generate";
 import { ModelConfig, Transformer } from "../lib/model";

@@ -4,9 +4,9 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { assignWeights, loadCheckpoint, saveCheckpoint } from "../lib/checkpoint";
+import { assignWeights, loadCheckpoint, saveCheckpoint } from "../lib/training/checkpoint";
 import { ModelConfig, Transformer } from "../lib/model";
-import { readSafetensors, writeSafetensors } from "../lib/safetensors";
+import { readSafetensors, writeSafetensors } from "../lib/training/safetensors";
 import { maxAbsDiff, take, useBackend } from "./helpers";
 
 useBackend();

@@ -1,8 +1,8 @@
 import { createRequire } from "module";
 import * as path from "path";
 import { afterEach, describe, expect, it, vi } from "vitest";
-import { PLOTLY_MIME, describeFigure, formatEntry, livePlot, show, showMatrix, showTable } from "../lib/display";
-import { attentionHeatmap, lineChart } from "../lib/plot";
+import { PLOTLY_MIME, describeFigure, formatEntry, livePlot, show, showMatrix, showTable } from "../lib/notebook/display";
+import { attentionHeatmap, lineChart } from "../lib/notebook/plot";
 
 // tslab 1.0.22 sends display data through the function the running kernel stores in
 // tslab/dist/jupyter `lastWriteDisplayData` (null outside a kernel). Setting it here

@@ -1,6 +1,6 @@
 import * as tf from "@tensorflow/tfjs";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
-import { checkClose, checkExercise, firstDifference } from "../lib/exercise";
+import { checkClose, checkExercise, firstDifference } from "../lib/notebook/exercise";
 import { tensorsLeftBy, useBackend } from "./helpers";
 
 useBackend();

@@ -1,10 +1,10 @@
 import * as tf from "@tensorflow/tfjs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { OPERATIONS } from "../lib/data";
-import {
-  LADDER, VARIANTS, LADDER_TABLE_HEADERS, LadderSettings, Progress, Variant, VariantResult, attentionOnTarget, checkSettings,
-  LadderOutcome, evaluateUnpadded, ladderFigure, lossCurveOf, ladderSplit, ladderTableRows, lossCurvesFigure, modelOf, nextTokenAccuracy, resultOf, runLadder, stepsOf, trainVariant, variantParameters,
-} from "../lib/experiments";
+import { LADDER_TABLE_HEADERS, attentionOnTarget, ladderFigure, ladderTableRows, lossCurvesFigure, nextTokenAccuracy } from "../lib/ladder/readings";
+import { runLadder } from "../lib/ladder/run-ladder";
+import { evaluateUnpadded, modelOf, trainVariant } from "../lib/ladder/train-variant";
+import { LADDER, VARIANTS, LadderSettings, Progress, Variant, VariantResult, checkSettings, LadderOutcome, lossCurveOf, ladderSplit, resultOf, stepsOf, variantParameters } from "../lib/ladder/variants";
 import { answer, evaluate } from "../lib/generate";
 import { DEFAULT_CONFIG, Transformer, makeConfig } from "../lib/model";
 import { useBackend } from "./helpers";
@@ -246,7 +246,7 @@ describe("runLadder on worker threads", () => {
 
   it("names the variant when it fails on its thread, and checks the thread count", async () => {
     await expect(runLadder(variants.slice(0, 1), { ...QUICK, train: { learningRate: -1 } }, { threads: 1 }))
-      .rejects.toThrow('Variant "causal" failed on its thread: learningRate must be positive, got -1.');
+      .rejects.toThrow('Ladder thread 0 failed during training "causal": learningRate must be positive, got -1.');
     await expect(runLadder(variants, QUICK, { threads: -1 })).rejects.toThrow("threads must be a whole number >= 0 (0 trains in this thread), got -1.");
   });
 });

@@ -2,7 +2,7 @@
 // (float64) reference versions of the layers, written independently of lib/.
 import * as tf from "@tensorflow/tfjs";
 import { beforeAll, expect } from "vitest";
-import { initBackend } from "../lib/backend";
+import { initBackend } from "../lib/fast/backend";
 import { Rng, makeRng } from "../lib/random";
 
 /** Starts the tfjs backend (wasm, or $TFJS_BACKEND) once before the tests of the file. */

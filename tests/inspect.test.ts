@@ -3,7 +3,7 @@ import { allProblems, makeProblem, promptIds, splitProblems } from "../lib/data"
 import {
   MAINLY, ROLES, RoleWeights, RoutingSnapshot, attentionOnProblem, headsOf, jobsByOperation, meanByRole, promptRoles, readersPerProblem,
   roleWeights, routingSeries, routingSnapshot, specialists, typicalProblem, weightOnRole,
-} from "../lib/inspect";
+} from "../lib/analysis/inspect";
 import { Transformer } from "../lib/model";
 import { tensorsLeftBy, useBackend } from "./helpers";
 

@@ -2,7 +2,7 @@ import * as tf from "@tensorflow/tfjs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { allProblems, promptIds, splitProblems } from "../lib/data";
 import { generateIds } from "../lib/generate";
-import { firstWordRightByLayer, lensProbabilities } from "../lib/layer-lens";
+import { firstWordRightByLayer, lensProbabilities } from "../lib/analysis/layer-lens";
 import { Transformer } from "../lib/model";
 import { encode } from "../lib/vocab";
 import { maxAbsDiff, take, tensorsLeftBy, useBackend } from "./helpers";

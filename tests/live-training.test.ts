@@ -1,10 +1,10 @@
 import { afterAll, describe, expect, it } from "vitest";
 import { allProblems, splitProblems } from "../lib/data";
-import type { LivePlot } from "../lib/display";
-import { LiveLine, accuracyFigure, lossFigure, scheduleSizedAt, shippedRun, trainLive } from "../lib/live-training";
+import type { LivePlot } from "../lib/notebook/display";
+import { LiveLine, accuracyFigure, lossFigure, scheduleSizedAt, shippedRun, trainLive } from "../lib/notebook/live-training";
 import { Transformer } from "../lib/model";
-import type { Figure } from "../lib/plot";
-import type { ShippedMetadata } from "../lib/results";
+import type { Figure } from "../lib/notebook/plot";
+import type { ShippedMetadata } from "../lib/ladder/results";
 import { EvalInfo, ScheduleFit, Trainer, runTraining } from "../lib/train";
 import { useBackend } from "./helpers";
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { allProblems, makeProblem, splitProblems } from "../lib/data";
-import { factGroups, isRule, labelledGroups, mirrorQuestion } from "../lib/memorising";
+import { factGroups, isRule, labelledGroups, mirrorQuestion } from "../lib/analysis/memorising";
 
 const { train, test } = splitProblems(allProblems(), 0.1, 0);
 const trainQuestions = new Set(train.map((p) => p.question));

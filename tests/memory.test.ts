@@ -9,12 +9,13 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { loadCheckpoint, saveCheckpoint } from "../lib/checkpoint";
+import { loadCheckpoint, saveCheckpoint } from "../lib/training/checkpoint";
 import { allProblems, makeBatch, promptIds, splitProblems } from "../lib/data";
 import { answer, evaluate, generateIds } from "../lib/generate";
 import { Transformer } from "../lib/model";
-import { WorkerTiming } from "../lib/gradients";
-import { Trainer, batchLoss, runTraining } from "../lib/train";
+import { WorkerTiming } from "../lib/training/shards";
+import { batchLoss } from "../lib/loss";
+import { Trainer, runTraining } from "../lib/train";
 import { useBackend } from "./helpers";
 
 useBackend();

@@ -2,8 +2,8 @@
 // every product in the form the wasm backend runs fast, and leave no tensors behind.
 import * as tf from "@tensorflow/tfjs";
 import { beforeAll, describe, expect, it } from "vitest";
-import { BackendName, initBackend } from "../lib/backend";
-import { answerCrossEntropy, batchMatMul, embed, layerNorm, linear } from "../lib/ops";
+import { BackendName, initBackend } from "../lib/fast/backend";
+import { answerCrossEntropy, batchMatMul, embed, layerNorm, linear } from "../lib/fast/ops";
 import { expectAllClose, take, tensorsLeftBy } from "./helpers";
 
 type Fn = (...inputs: tf.Tensor[]) => tf.Tensor;

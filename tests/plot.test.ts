@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import {
   Axis, Figure, HeatmapTrace, attentionHeatmap, barChart, heatmapDropdown, heatmapGrid, lineChart, matrixHeatmap,
-} from "../lib/plot";
+} from "../lib/notebook/plot";
 
 const TOKENS = ["[START]", "two", "plus", "two", "="];
 const T = TOKENS.length;

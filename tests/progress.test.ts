@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import {
   AnswersAt, USEFUL_ACCURACY, answerChanges, finishedLine, measuringLine, progressLine, rightFrom, stepsWithChanges, underTrainedMark, underTrainedWarning,
-} from "../lib/progress";
+} from "../lib/notebook/progress";
 
 // "six times eight" (forty eight) right at 3000, wrong at 3250, right again from 3500: the case a sampled table hid.
 const HISTORY: AnswersAt[] = [

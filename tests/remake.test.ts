@@ -1,6 +1,6 @@
 import * as tf from "@tensorflow/tfjs";
 import { describe, expect, it } from "vitest";
-import { remake } from "../lib/remake";
+import { remake } from "../lib/notebook/remake";
 import { MultiHeadAttention } from "../lib/multihead";
 import { makeRng } from "../lib/random";
 import { tensorsLeftBy, useBackend } from "./helpers";

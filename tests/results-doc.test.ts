@@ -2,7 +2,7 @@
 import fs from "node:fs";
 import { describe, expect, it } from "vitest";
 import { RESULTS_DOCUMENT, resultsDocument } from "../scripts/results-doc";
-import { SHIPPED, readShippedMetadata } from "../lib/results";
+import { SHIPPED, readShippedMetadata } from "../lib/ladder/results";
 
 describe("the results document", () => {
   it("is what the command writes from the shipped files (run `npm run results -- --doc` after re-making them)", () => {

@@ -6,8 +6,8 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { SHIPPED, shippedFile, shippedModel } from "../lib/results";
-import { readSafetensors } from "../lib/safetensors";
+import { SHIPPED, shippedFile, shippedModel } from "../lib/ladder/results";
+import { readSafetensors } from "../lib/training/safetensors";
 
 const ROOT = path.resolve(__dirname, "..");
 const QUICK = "course-1000-steps"; // the fastest shipped model to re-create

@@ -7,7 +7,7 @@ import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { OPERATIONS } from "../lib/data";
 import { DEFAULT_CONFIG } from "../lib/model";
-import { readSafetensors } from "../lib/safetensors";
+import { readSafetensors } from "../lib/training/safetensors";
 import { DEFAULT_TRAIN_CONFIG } from "../lib/train";
 
 const ROOT = path.resolve(__dirname, "..");

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { makeConfig } from "../lib/model";
-import { checkSeconds, checkShippedKnobs, checkSteps, modelFromKnobs } from "../lib/settings";
+import { checkSeconds, checkShippedKnobs, checkSteps, modelFromKnobs } from "../lib/notebook/settings";
 
 const GOOD = { NUM_HEADS: 4, NUM_LAYERS: 2, D_MODEL: 64, SEED: 0 };
 

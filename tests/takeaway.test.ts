@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it, vi } from "vitest";
-import { checkTakeaway, wrapText } from "../lib/takeaway";
+import { checkTakeaway, wrapText } from "../lib/notebook/takeaway";
 
 afterEach(() => vi.restoreAllMocks());
 

@@ -3,11 +3,12 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { saveCheckpoint } from "../lib/checkpoint";
-import { readSafetensors } from "../lib/safetensors";
+import { saveCheckpoint } from "../lib/training/checkpoint";
+import { readSafetensors } from "../lib/training/safetensors";
 import { allProblems, makeBatch, splitProblems } from "../lib/data";
 import { ModelConfig, Transformer } from "../lib/model";
-import { ScheduleFit, StepInfo, TrainConfig, Trainer, batchLoss, maskedCrossEntropy, runTraining } from "../lib/train";
+import { batchLoss, maskedCrossEntropy } from "../lib/loss";
+import { ScheduleFit, StepInfo, TrainConfig, Trainer, runTraining } from "../lib/train";
 import { VOCAB_SIZE } from "../lib/vocab";
 import { maxAbsDiff, softmax, take, tensorsLeftBy, useBackend } from "./helpers";
 
@@ -43,7 +44,7 @@ describe("maskedCrossEntropy", () => {
     expect(lossWith(otherFirstRow, [1, 1, 1])).not.toBeCloseTo(lossWith(rows, [1, 1, 1]), 2);
   });
 
-  it("batchLoss (lib/ops's fast version) gives maskedCrossEntropy's value and gradients", () => {
+  it("batchLoss (lib/fast/ops's fast version) gives maskedCrossEntropy's value and gradients", () => {
     const model = new Transformer(TINY);
     const batch = makeBatch(TRAIN.slice(0, 16));
     const weights = Object.values(model.namedWeights());

@@ -3,8 +3,8 @@ import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { Batch, allProblems, splitProblems } from "../lib/data";
 import { Transformer } from "../lib/model";
 import { Adam } from "../lib/optimizer";
-import { maskedCrossEntropy } from "../lib/train";
-import { SAME_WEIGHTS, TrainingStep, checkTrainingStep, compareOneStep } from "../lib/training-step";
+import { maskedCrossEntropy } from "../lib/loss";
+import { SAME_WEIGHTS, TrainingStep, checkTrainingStep, compareOneStep } from "../lib/notebook/training-step";
 import { tensorsLeftBy, useBackend } from "./helpers";
 
 useBackend();

@@ -6,9 +6,9 @@ import * as os from "os";
 import * as path from "path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { allProblems, makeBatch, splitProblems } from "../lib/data";
-import { WorkerError } from "../lib/gradients";
+import { WorkerError } from "../lib/workers/pool";
 import { ModelConfig, Transformer } from "../lib/model";
-import { readSafetensors } from "../lib/safetensors";
+import { readSafetensors } from "../lib/training/safetensors";
 import { TrainConfig, Trainer, runTraining } from "../lib/train";
 import { useBackend } from "./helpers";
 
@@ -80,8 +80,8 @@ describe("training on worker threads", () => {
     const trainer = new Trainer(new Transformer(TINY), SPLIT.train, QUICK, { workers: 2 });
     await trainer.trainStepAsync();
     const step = trainer.trainStepAsync();
-    void trainer.workerPool!.threads[1].terminate(); // as if the system had killed it
-    await expect(step).rejects.toThrow(/Training worker 1 stopped \(exit code 1\) during step 2; the weights are those after the last completed step/);
+    void trainer.workerPool!.pool.threads[1].terminate(); // as if the system had killed it
+    await expect(step).rejects.toThrow(/Training worker 1 stopped \(exit code 1\) during step 2\. The weights are those after the last completed step/);
     expect(trainer.step).toBe(1);
     trainer.dispose();
   }, 120_000);
@@ -91,7 +91,7 @@ describe("training on worker threads", () => {
     const p = path.join(dir, "dead-worker.safetensors");
     const run = runTraining(trainer, {
       checkpointPath: p, checkpointEvery: 100, onStep: ({ step }) => {
-        if (step === 3) void trainer.workerPool!.threads[0].terminate();
+        if (step === 3) void trainer.workerPool!.pool.threads[0].terminate();
       },
     });
     await expect(run).rejects.toThrow(/Training worker 0 stopped \(exit code 1\) (during|after) step [34]\b.*Saved step 3 to ".*dead-worker\.safetensors"/);

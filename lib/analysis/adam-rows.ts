@@ -2,7 +2,7 @@
 // gradient is zero now (momentum from earlier steps, and weight decay). Notebook 1 shows it on the
 // token table.
 import * as tf from "@tensorflow/tfjs";
-import { Adam } from "./optimizer";
+import { Adam } from "../optimizer";
 
 export interface LastStepRows {
   gradientRows: number[]; // rows with a non-zero gradient in the last step

@@ -1,8 +1,8 @@
 // Saving and loading a model (and, for resuming, the optimizer) as a .safetensors file whose
 // metadata carries the model config, so a checkpoint knows which model it belongs to.
 import * as tf from "@tensorflow/tfjs";
-import { ModelConfig, Transformer, makeConfig } from "./model";
-import { Adam, AdamState } from "./optimizer";
+import { ModelConfig, Transformer, makeConfig } from "../model";
+import { Adam, AdamState } from "../optimizer";
 import { StoredTensor, readSafetensors, writeSafetensors } from "./safetensors";
 
 const FORMAT = "attention-workshop/1";

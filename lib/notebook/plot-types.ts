@@ -1,4 +1,4 @@
-// The shapes of the plotly figures lib/figures builds: plain JSON-ready objects ({data, layout})
+// The shapes of the plotly figures lib/notebook/figures builds: plain JSON-ready objects ({data, layout})
 // that plotly.js draws as they are. Only the attributes the course uses are typed.
 // Titles are always {text} objects: plotly.js 3 and later ignore plain-string titles.
 

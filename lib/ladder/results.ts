@@ -4,15 +4,15 @@
 // evaluation. `npm run results -- --check NAME` proves any of them bitwise.
 import * as fs from "fs";
 import * as path from "path";
-import { Operation, Problem } from "./data";
-import { LadderOutcome, LossCurve, VARIANTS, Variant, trainingCost } from "./experiments";
-import { factGroups } from "./memorising";
-import { ModelConfig, Transformer } from "./model";
-import { StoredTensor, readSafetensors } from "./safetensors";
-import { assignWeights } from "./checkpoint";
+import { Operation, Problem } from "../data";
+import { LadderOutcome, LossCurve, VARIANTS, Variant, trainingCost } from "./variants";
+import { factGroups } from "../analysis/memorising";
+import { ModelConfig, Transformer } from "../model";
+import { StoredTensor, readSafetensors } from "../training/safetensors";
+import { assignWeights } from "../training/checkpoint";
 
 /** results/ at the project's top level (lib may be reached through notebooks/lib, a symlink); tests point it elsewhere. */
-export const RESULTS_DIR = process.env.ATTENTION_WORKSHOP_RESULTS ?? path.resolve(fs.realpathSync(__dirname), "..", "results");
+export const RESULTS_DIR = process.env.ATTENTION_WORKSHOP_RESULTS ?? path.resolve(fs.realpathSync(__dirname), "..", "..", "results");
 /** The full recipe's schedule; a variant's stepsFactor multiplies it. */
 export const FULL_STEPS = 5000;
 export const SEEDS = [0, 1, 2] as const;
@@ -71,7 +71,7 @@ export interface Count {
   of: number;
 }
 
-/** Memorising or generalising: the fact groups of lib/memorising for times and divided by. */
+/** Memorising or generalising: the fact groups of lib/analysis/memorising for times and divided by. */
 export interface FactCounts {
   rules: Count;
   mirrorSeen: Count;

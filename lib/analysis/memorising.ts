@@ -1,6 +1,6 @@
 // Memorising or generalising? Held-out times and divided-by problems sorted by what could help the
 // model answer them (a 0/1 rule, or the mirror fact in the training set), beside the facts it trained on.
-import { Operation, Problem, makeProblem } from "./data";
+import { Operation, Problem, makeProblem } from "../data";
 
 /** The 0 and 1 rules: anything times 0 or 1; 0 divided by anything, anything divided by 1 or by itself. */
 export function isRule(p: Problem): boolean {

@@ -1,4 +1,4 @@
-// The look every lib/figures builder shares: sizes, colours, margins and the small helpers that
+// The look every lib/notebook/figures builder shares: sizes, colours, margins and the small helpers that
 // turn the course's numbers and labels into values plotly reads safely.
 import type { Axis, Layout } from "./plot-types";
 

@@ -1,4 +1,4 @@
-// Shows lib/plot figures in a tslab notebook as plotly outputs, which JupyterLab draws with the
+// Shows lib/notebook/plot figures in a tslab notebook as plotly outputs, which JupyterLab draws with the
 // renderer of the Python `plotly` package and keeps in the saved notebook (the figure's JSON alone,
 // no copy of plotly.js).
 // Outside a kernel (vitest, node scripts) tslab cannot display anything, so a figure becomes

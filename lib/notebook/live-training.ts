@@ -3,14 +3,14 @@
 // clocks and callbacks live here, so that the notebook's training cell shows only what it trains
 // and for how long.
 import * as tslab from "tslab";
-import { OPERATIONS, Problem } from "./data";
+import { OPERATIONS, Problem } from "../data";
 import type { LivePlot } from "./display";
-import { evaluate } from "./generate";
+import { evaluate } from "../generate";
 import { Figure, lineChart } from "./plot";
 import { finishedLine, measuringLine, progressLine, underTrainedMark } from "./progress";
-import { Transformer } from "./model";
-import type { ShippedMetadata } from "./results";
-import { EvalInfo, ScheduleFit, Trainer, runTraining } from "./train";
+import { Transformer } from "../model";
+import type { ShippedMetadata } from "../ladder/results";
+import { EvalInfo, ScheduleFit, Trainer, runTraining } from "../train";
 
 const count = (n: number) => n.toLocaleString("en-US");
 
@@ -19,7 +19,7 @@ export interface LiveLine {
   text(line: string): void;
 }
 
-/** tslab's display throws this message when no Jupyter kernel is running (as in lib/display). */
+/** tslab's display throws this message when no Jupyter kernel is running (as in lib/notebook/display). */
 const NO_KERNEL_MESSAGE = "Not ready";
 
 /** A LiveLine in the running cell's output; printed line by line outside a Jupyter kernel. */

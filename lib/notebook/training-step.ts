@@ -2,11 +2,11 @@
 // lib's Trainer, from the same initial weights and the same batch, must give the same loss and
 // leave the same weights, up to float32 rounding.
 import * as tf from "@tensorflow/tfjs";
-import { Batch, Problem } from "./data";
-import { ModelConfig, Transformer } from "./model";
-import { Adam } from "./optimizer";
+import { Batch, Problem } from "../data";
+import { ModelConfig, Transformer } from "../model";
+import { Adam } from "../optimizer";
 import { wrapText } from "./takeaway";
-import { Trainer } from "./train";
+import { Trainer } from "../train";
 
 /** One training step: the loss on `batch` and its gradients, then one Adam update of `model`; returns the loss. */
 export type TrainingStep = (model: Transformer, adam: Adam, batch: Batch, learningRate: number) => number;

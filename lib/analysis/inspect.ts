@@ -2,10 +2,10 @@
 // word) puts on [START], the first number, the operation, the second number and "=" itself, per head,
 // over many problems; which heads do which job, per operation; and how that routing grows during training.
 import * as tf from "@tensorflow/tfjs";
-import { OPERATIONS, Operation, Problem, promptIds, sequenceIds } from "./data";
-import { Transformer } from "./model";
-import type { Series } from "./plot";
-import { END_ID, VOCAB, numberToWords } from "./vocab";
+import { OPERATIONS, Operation, Problem, promptIds, sequenceIds } from "../data";
+import { Transformer } from "../model";
+import type { Series } from "../notebook/plot";
+import { END_ID, VOCAB, numberToWords } from "../vocab";
 
 export const ROLES = ["[START]", "first number", "operation", "second number", "="] as const;
 export type Role = (typeof ROLES)[number];

@@ -2,9 +2,9 @@
 // residual stream, so the final norm and the output layer can read that stream after any block, not
 // only after the last one. Used by notebook 5 on the trained course model.
 import * as tf from "@tensorflow/tfjs";
-import { OPERATIONS, Operation, Problem, promptIds } from "./data";
-import { Transformer } from "./model";
-import { encode } from "./vocab";
+import { OPERATIONS, Operation, Problem, promptIds } from "../data";
+import { Transformer } from "../model";
+import { encode } from "../vocab";
 
 /**
  * For prompts of one length: the next-token probabilities at the last position, read after the

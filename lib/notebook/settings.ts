@@ -1,6 +1,6 @@
 // A notebook's settings cell checked in one place: its knobs (NUM_HEADS, D_MODEL, ...) become a
 // model config, and a bad value stops with a message that names the knob, not lib's field.
-import { ModelConfig, makeConfig } from "./model";
+import { ModelConfig, makeConfig } from "../model";
 
 export interface ModelKnobs {
   NUM_HEADS: number;

@@ -1,17 +1,16 @@
-// What a training worker thread runs (started by GradientWorkers in lib/gradients.ts): its own
-// tfjs backend and copy of the model; for each job it loads the shared weights and writes the
-// gradients of its shards into shared memory.
+// What a training worker thread runs (started by GradientWorkers, lib/training/gradient-workers.ts,
+// through the pool): its own tfjs backend and copy of the model; for each job it loads the shared
+// weights and writes the gradients of its shards into shared memory.
 import * as v8 from "v8";
 import * as vm from "vm";
 import * as tf from "@tensorflow/tfjs";
 import { parentPort } from "worker_threads";
-import { initBackend } from "./backend";
-import { WorkerJob, WorkerReply, WorkerSetup, weightLayout } from "./gradients";
-import { Transformer } from "./model";
-import { threadData } from "./threads";
-import { shardGradients } from "./train";
+import { initBackend } from "../fast/backend";
+import { Transformer } from "../model";
+import { GradientsDone, WorkerJob, WorkerSetup, computeShardGradients, weightLayout } from "../training/shards";
+import { WorkerReply, threadData } from "./pool";
 
-const send = (reply: WorkerReply) => parentPort!.postMessage(reply);
+const send = (reply: GradientsDone | WorkerReply) => parentPort!.postMessage(reply);
 
 /** Every this many steps the worker collects its garbage before it reports its heap, so that the heap reported then is what is alive. */
 const HEAP_SAMPLE_EVERY = 250;
@@ -40,7 +39,7 @@ async function main(): Promise<void> {
         tf.tidy(() => variables[i].assign(tf.tensor(weights.slice(offset, offset + size), shape)));
       });
       const loaded = performance.now();
-      const losses = job.shards.map(({ index, batch }) => shardGradients(model, batch, job.tokenCount, gradients[index]));
+      const losses = job.shards.map(({ index, batch }) => computeShardGradients(model, batch, job.tokenCount, gradients[index]));
       if (job.step % HEAP_SAMPLE_EVERY === 0) collectGarbage();
       const timing = {
         loadMs: loaded - started,

@@ -3,6 +3,7 @@
 import * as fs from "fs";
 import * as path from "path";
 import { OPERATIONS } from "../lib/data";
+import { percent } from "../lib/notebook/format";
 import { LADDER_TRAIN_CONFIG } from "../lib/ladder/variants";
 import {
   Count, FULL_STEPS, RESULTS_DIR, SEEDS, SHIPPED, SHORT_SCHEDULES, SeedRun, ShippedMetadata, ShippedModel, VariantKey, ladderOverSeeds,
@@ -11,7 +12,6 @@ import {
 
 export const RESULTS_DOCUMENT = path.resolve(RESULTS_DIR, "..", "docs", "results.md");
 
-const percent = (x: number | undefined) => (x === undefined ? "-" : `${(100 * x).toFixed(1)}%`);
 const share = ({ right, of }: Count) => (of === 0 ? "-" : `${percent(right / of)} of ${of}`);
 const row = (cells: readonly (string | number)[]) => `| ${cells.join(" | ")} |`;
 const table = (headers: readonly string[], rows: readonly (readonly (string | number)[])[]) =>

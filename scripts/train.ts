@@ -13,6 +13,7 @@ import { OPERATIONS, Operation, Problem, Split, allProblems, splitProblems } fro
 import { defaultWorkerCount } from "../lib/training/shards";
 import { ATTEND_TO, AttendTo, DEFAULT_CONFIG, Transformer } from "../lib/model";
 import { INIT_SCHEMES, InitScheme } from "../lib/weights";
+import { percent } from "../lib/notebook/format";
 import { progressLine } from "../lib/notebook/progress";
 import { readSafetensors } from "../lib/training/safetensors";
 import { DEFAULT_RUN_EVERY, DEFAULT_TRAIN_CONFIG, EvalInfo, TrainConfig, Trainer, runTraining } from "../lib/train";
@@ -73,7 +74,6 @@ function splitFor(ops: readonly Operation[], seed: number): Split {
   return { train: train.filter(chosen), test: test.filter(chosen) };
 }
 
-const percent = (x: number | undefined) => (x === undefined ? "-" : `${(100 * x).toFixed(1)}%`);
 
 function evalLine(info: EvalInfo): string {
   const perOp = Object.entries(info.perOp).map(([op, acc]) => `${op} ${percent(acc)}`).join("  ");

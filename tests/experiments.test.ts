@@ -7,6 +7,7 @@ import { evaluateUnpadded, modelOf, trainVariant } from "../lib/ladder/train-var
 import { LADDER, VARIANTS, LadderSettings, Progress, Variant, VariantResult, checkSettings, LadderOutcome, lossCurveOf, ladderSplit, resultOf, stepsOf, variantParameters } from "../lib/ladder/variants";
 import { answer, evaluate } from "../lib/generate";
 import { DEFAULT_CONFIG, Transformer, makeConfig } from "../lib/model";
+import type { ScatterTrace } from "../lib/notebook/plot";
 import { useBackend } from "./helpers";
 
 useBackend();
@@ -216,7 +217,8 @@ describe("table and figures", () => {
     const losses = Array.from({ length: 1000 }, (_, i) => 1 + (i % 10)); // blocks of 10 average to 5.5
     expect(lossCurveOf(losses, 100).every).toBe(10);
     const fig = lossCurvesFigure([{ name: "a", curve: lossCurveOf(losses, 100) }, { name: "b", curve: lossCurveOf(losses.slice(0, 7), 100) }]);
-    const [a, b] = fig.data as { x: number[]; y: number[] }[];
+    const [a, b] = (fig.data as ScatterTrace[]).filter((trace) => trace.line?.dash !== "dot"); // each panel's own curve, not the grey reference
+    expect(fig.layout.annotations?.map((note) => note.text)).toEqual(["a", "b"]);
     expect(a.x).toHaveLength(100);
     expect(a.x[0]).toBe(10);
     expect(a.x[99]).toBe(1000);

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import {
-  Axis, Figure, HeatmapTrace, attentionHeatmap, barChart, heatmapDropdown, heatmapGrid, lineChart, matrixHeatmap,
+  Axis, Figure, HeatmapTrace, ScatterTrace, attentionHeatmap, barChart, heatmapDropdown, heatmapGrid, lineChart, lineGrid, matrixHeatmap,
 } from "../lib/notebook/plot";
 
 const TOKENS = ["[START]", "two", "plus", "two", "="];
@@ -236,6 +236,40 @@ describe("heatmapDropdown", () => {
 
   it("rejects wrong sizes like heatmapGrid, under its own name", () => {
     expect(() => heatmapDropdown(GRID, TOKENS.slice(2))).toThrow(/heatmapDropdown: layer 1 · head 1 has 5 rows but there are 3 tokens/);
+  });
+});
+
+describe("lineGrid", () => {
+  const panel = (title: string, y: number[]) => ({ title, series: [{ name: title, x: [100, 200, 300], y }] });
+  const fig = lineGrid([panel("course", [4, 1, 0.1]), ...["a", "b", "c", "d"].map((t) => ({ ...panel(t, [3, 2, 1]), series: [...panel(t, [3, 2, 1]).series, panel("course", [4, 1, 0.1]).series[0]] }))], {
+    xTitle: "step", yTitle: "loss", logY: true, columns: 3,
+  });
+
+  it("puts one panel per title in rows of `columns`, top-down, each with its own axes", () => {
+    expect(fig.layout.annotations?.map((note) => note.text)).toEqual(["course", "a", "b", "c", "d"]);
+    const tops = [fig.layout.yaxis, fig.layout.yaxis2, fig.layout.yaxis3, fig.layout.yaxis4].map((axis) => axis!.domain![1]);
+    expect(tops[0]).toBe(1);
+    expect(tops[1]).toBe(tops[0]);
+    expect(tops[3]).toBeLessThan(tops[0]); // the fourth panel starts the second row
+    expect(fig.layout.xaxis2?.anchor).toBe("y2");
+  });
+
+  it("shares one y range, titles only the bottom row's x axes and the first column's y axes", () => {
+    const ranges = [fig.layout.yaxis, fig.layout.yaxis3, fig.layout.yaxis5].map((axis) => axis!.range);
+    expect(new Set(ranges.map(String)).size).toBe(1);
+    expect(ranges[0]).toEqual([Math.log10(0.1), Math.log10(4)]);
+    expect(fig.layout.xaxis?.title).toBeUndefined(); // a panel below it
+    expect(fig.layout.xaxis3?.title?.text).toBe("step"); // nothing below it
+    expect(fig.layout.yaxis4?.title?.text).toBe("loss");
+    expect(fig.layout.yaxis2?.title).toBeUndefined();
+  });
+
+  it("draws references in grey before each panel's own curve, and names an empty grid", () => {
+    const traces = fig.data as ScatterTrace[];
+    expect(traces.slice(0, 4).every((t) => t.line?.dash === "dot")).toBe(true);
+    expect(traces.slice(4).map((t) => t.name)).toEqual(["course", "a", "b", "c", "d"]);
+    expect(() => lineGrid([])).toThrow(/at least one series/);
+    expect(() => lineGrid([panel("x", [1, 2, 3])], { columns: 0 })).toThrow("columns must be a whole number >= 1, got 0.");
   });
 });
 

@@ -1,7 +1,7 @@
 // The fast path of lib's layers: matrix products, layer norm, embeddings and the loss, with
 // hand-written gradients. Notebooks teach with plain tf ops; tests check that these give the same
 // values and gradients. On the wasm backend only a 2D product without transpose flags runs on
-// XNNPACK's fast kernels (measured in docs/maintainers.md, "Speed: the tfjs backend and the fast path"), so:
+// XNNPACK's fast kernels, so:
 // - linear(): every product, forward and backward, is 2D without flags; transposes are explicit.
 // - batchMatMul(): on wasm, each [M, K] x [K, N] product of the batch becomes one channel of a
 //   depthwise convolution, which XNNPACK also runs fast (small products stay tf.matMul).
@@ -185,7 +185,7 @@ function channelProducts(a: tf.Tensor3D, b: tf.Tensor3D, transposeA: boolean, tr
 
 /**
  * tokenTable[ids] + positionTable[0..T-1], ids [B, T] -> [B, T, D]: lib/model's embeddings, the same
- * values as the one-hot product the notebooks teach. Forward is one gather and one add; the
+ * values as one-hot rows times the tables. Forward is one gather and one add; the
  * gradients are two plain products, dTokens = onehot(ids)^T dy and dPositions = onehot(t)^T dy, with
  * the one-hot matrices written in JS (the gradient of tf.gather is not available on wasm).
  */

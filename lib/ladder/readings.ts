@@ -4,11 +4,11 @@
 import * as tf from "@tensorflow/tfjs";
 import { OPERATIONS, Problem, makeBatch } from "../data";
 import { Transformer } from "../model";
-import { Figure, lineChart, matrixHeatmap } from "../notebook/plot";
+import { percent } from "../notebook/format";
+import { Figure, lineGrid, matrixHeatmap } from "../notebook/plot";
 import { END_ID } from "../vocab";
 import { LadderOutcome, LossCurve, mean } from "./variants";
 
-const percent = (x: number | undefined) => (x === undefined ? "-" : `${(100 * x).toFixed(1)}%`);
 
 export const LADDER_TABLE_HEADERS = ["variant", "what changes", "parameters", "steps", "final training loss", "held-out exact match", ...OPERATIONS];
 
@@ -36,13 +36,14 @@ export function ladderFigure(results: readonly LadderOutcome[], title = "Held-ou
   return { ...fig, layout: { ...fig.layout, coloraxis: { ...coloraxis, colorbar: { ...coloraxis.colorbar, title: { text: "1 = all right" } } } } };
 }
 
-/** Each variant's training-loss curve (block means of steps, see lossCurveOf). */
-export function lossCurvesFigure(curves: { name: string; curve: LossCurve }[]): Figure {
+/** Each variant's training-loss curve (block means of steps, see lossCurveOf) in its own panel, the first curve's in grey behind the others. */
+export function lossCurvesFigure(curves: { name: string; curve: LossCurve }[], title = "Training loss, mean over blocks of steps"): Figure {
   const series = curves.map(({ name, curve }) => ({
     name, x: curve.means.map((_, i) => (i + 1) * curve.every), y: curve.means, // each block at its last step
   }));
-  return lineChart(series, {
-    title: `Training loss (mean over blocks of steps)`, xTitle: "step", yTitle: "masked cross-entropy (log scale)", logY: true,
+  const [reference] = series;
+  return lineGrid(series.map((s, i) => ({ title: s.name, series: i === 0 ? [s] : [s, reference] })), {
+    title: `${title} (grey: ${reference.name})`, xTitle: "step", yTitle: "loss (log scale)", logY: true,
   });
 }
 

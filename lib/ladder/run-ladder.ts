@@ -1,5 +1,6 @@
 // Training many variants: one after another in this thread, or several at once on worker threads
-// (lib/workers/ladder-worker.ts, through the pool), the longest first.
+// (ladder-worker.ts, through lib/workers/pool), the longest first.
+import * as path from "path";
 import * as tf from "@tensorflow/tfjs";
 import { BackendName } from "../fast/backend";
 import { WorkerPool } from "../workers/pool";
@@ -16,7 +17,7 @@ export class LadderThreads {
 
   /** Starts `count` threads on this thread's tfjs backend and waits until each is ready. */
   static async start(count: number): Promise<LadderThreads> {
-    const pool = new WorkerPool("Ladder thread", "./ladder-worker.ts", count, { backend: tf.getBackend() as BackendName });
+    const pool = new WorkerPool("Ladder thread", path.join(__dirname, "ladder-worker.ts"), count, { backend: tf.getBackend() as BackendName });
     await pool.ready;
     return new LadderThreads(pool);
   }

@@ -58,7 +58,9 @@ export interface ScatterTrace {
   name: string;
   x: number[];
   y: (number | null)[];
-  line?: { dash: "solid" | "dash" | "dot" };
+  line?: { dash?: "solid" | "dash" | "dot"; color?: string; width?: number };
+  xaxis?: string;
+  yaxis?: string;
 }
 
 export interface BarTrace {

@@ -5,5 +5,6 @@ export * from "./plot-types";
 export * from "./figures/heatmap";
 export { heatmapGrid } from "./figures/head-grid";
 export * from "./figures/line-chart";
+export * from "./figures/line-grid";
 export * from "./figures/bar-chart";
 export type { ChartOptions } from "./figures/value-axis";

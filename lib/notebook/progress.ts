@@ -1,6 +1,7 @@
 // Following a training run: a one-line progress report, what to say when the run was too short to
 // read much into (a warning and a mark for figure titles), and the answers to followed questions
 // reduced to the evaluations where they changed.
+import { percent } from "./format";
 
 const count = (n: number) => n.toLocaleString("en-US");
 
@@ -28,11 +29,10 @@ export function finishedLine(step: number, totalSteps: number | undefined, loss:
 /** Held-out exact match below which the analysis after training describes a model that has barely learned. */
 export const USEFUL_ACCURACY = 0.8;
 
-const pct = (x: number) => `${(100 * x).toFixed(1)}%`;
 
 /** "" for a model worth reading; else a mark for the start of a figure title or an output's first line. */
 export function underTrainedMark(heldOutAccuracy: number): string {
-  return heldOutAccuracy >= USEFUL_ACCURACY ? "" : `UNDER-TRAINED (${pct(heldOutAccuracy)} held out) · `;
+  return heldOutAccuracy >= USEFUL_ACCURACY ? "" : `UNDER-TRAINED (${percent(heldOutAccuracy)} held out) · `;
 }
 
 /** What a learner can do instead of waiting: a trained model that ships with the course. */
@@ -48,11 +48,11 @@ export interface ShippedAlternative {
 export function underTrainedWarning(heldOutAccuracy: number, step: number, shipped: ShippedAlternative): string[] | undefined {
   if (heldOutAccuracy >= USEFUL_ACCURACY) return undefined;
   return [
-    `UNDER-TRAINED: after ${count(step)} steps the model answers ${pct(heldOutAccuracy)} of held-out problems`,
+    `UNDER-TRAINED: after ${count(step)} steps the model answers ${percent(heldOutAccuracy)} of held-out problems`,
     `exactly (a model worth reading is above ${(100 * USEFUL_ACCURACY).toFixed(0)}%). What follows describes a model that is`,
     `still learning: its answers, heads and groups are a snapshot of training, not what the calculator learns.`,
     `To read a trained model now, set USE_SHIPPED_MODEL = true in the settings cell: the course model`,
-    `trained for ${count(shipped.steps)} steps (${pct(shipped.heldOutAccuracy)} held out). Or raise TIME_BUDGET_SECONDS.`,
+    `trained for ${count(shipped.steps)} steps (${percent(shipped.heldOutAccuracy)} held out). Or raise TIME_BUDGET_SECONDS.`,
   ];
 }
 

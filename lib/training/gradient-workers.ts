@@ -1,6 +1,7 @@
 // GradientWorkers: the worker threads that compute the Trainer's shard gradients. Each thread
-// (lib/workers/gradient-worker.ts) holds its own tfjs backend and copy of the model; the weights and
+// (gradient-worker.ts) holds its own tfjs backend and copy of the model; the weights and
 // the gradients travel through shared memory. Shard s goes to worker s % count.
+import * as path from "path";
 import { Batch } from "../data";
 import { WorkerError, WorkerPool } from "../workers/pool";
 import { GradientsDone, WorkerJob, WorkerSetup, WorkerTiming } from "./shards";
@@ -11,7 +12,7 @@ export class GradientWorkers {
 
   constructor(count: number, setup: WorkerSetup) {
     if (!Number.isInteger(count) || count < 1) throw new Error(`workers must be a positive whole number, got ${count}.`);
-    this.pool = new WorkerPool("Training worker", "./gradient-worker.ts", count, setup);
+    this.pool = new WorkerPool("Training worker", path.join(__dirname, "gradient-worker.ts"), count, setup);
   }
 
   get ready(): Promise<number> {

@@ -1,6 +1,6 @@
 // Worker threads that run lib's TypeScript, started, failed and stopped in one way for everything
-// that uses them (the trainer's gradient workers and the ladder's variant workers). Each thread loads
-// lib/workers/entry.cjs, which registers tsx's loader (tslab's in-memory compilation gives a worker
+// that uses them (the trainer's gradient workers, lib/training, and the ladder's, lib/ladder). Each
+// thread loads entry.cjs, which registers tsx's loader (tslab's in-memory compilation gives a worker
 // none) and then requires the worker module it is given; that module reads its start-up data with
 // threadData() and answers every job with messages whose `type` the pool reads:
 //   "ready" once, when it can take jobs; "error" with a message when a job (or starting) failed;
@@ -28,7 +28,7 @@ interface Pending {
 }
 
 /**
- * `count` threads, each running `modulePath` (relative to lib/workers/) with `data`: copied into
+ * `count` threads, each running the worker module at `modulePath` (absolute) with `data`: copied into
  * each thread (structured clone), except SharedArrayBuffers, which all threads then share.
  * `role` names a thread in every error ("Training worker 1 ...").
  */

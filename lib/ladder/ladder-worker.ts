@@ -1,10 +1,10 @@
-// What a ladder worker thread runs (started by LadderThreads, lib/ladder/run-ladder.ts, through the
-// pool): its own tfjs backend; it trains each variant it is sent and sends back progress and the result.
+// What a ladder worker thread runs (started by LadderThreads, run-ladder.ts, through
+// lib/workers/pool): its own tfjs backend; it trains each variant it is sent and sends back progress and the result.
 import { parentPort } from "worker_threads";
 import { BackendName, initBackend } from "../fast/backend";
-import { trainVariant } from "../ladder/train-variant";
-import { LadderJob, LadderReply } from "../ladder/variants";
-import { threadData } from "./pool";
+import { threadData } from "../workers/pool";
+import { trainVariant } from "./train-variant";
+import { LadderJob, LadderReply } from "./variants";
 
 const send = (reply: LadderReply) => parentPort!.postMessage(reply);
 

@@ -1,5 +1,5 @@
-// What a training worker thread runs (started by GradientWorkers, lib/training/gradient-workers.ts,
-// through the pool): its own tfjs backend and copy of the model; for each job it loads the shared
+// What a training worker thread runs (started by GradientWorkers, gradient-workers.ts, through
+// lib/workers/pool): its own tfjs backend and copy of the model; for each job it loads the shared
 // weights and writes the gradients of its shards into shared memory.
 import * as v8 from "v8";
 import * as vm from "vm";
@@ -7,8 +7,8 @@ import * as tf from "@tensorflow/tfjs";
 import { parentPort } from "worker_threads";
 import { initBackend } from "../fast/backend";
 import { Transformer } from "../model";
-import { GradientsDone, WorkerJob, WorkerSetup, computeShardGradients, weightLayout } from "../training/shards";
-import { WorkerReply, threadData } from "./pool";
+import { WorkerReply, threadData } from "../workers/pool";
+import { GradientsDone, WorkerJob, WorkerSetup, computeShardGradients, weightLayout } from "./shards";
 
 const send = (reply: GradientsDone | WorkerReply) => parentPort!.postMessage(reply);
 

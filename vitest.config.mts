@@ -1,3 +1,4 @@
+import os from "node:os";
 import { defineConfig } from "vitest/config";
 
 // Tests that start kernels, browsers or other processes, or run for thousands of steps (memory); everything
@@ -11,8 +12,10 @@ export default defineConfig({
     // Unit tests stay well under this; notebook tests set their own, longer timeouts per test.
     testTimeout: 30_000,
     hookTimeout: 30_000,
-    // Tests inside a file run one after another (no `concurrent`), so tests/notebooks.test.ts starts
-    // one kernel at a time while the other test files share the remaining workers.
+    // One file per core at a time (vitest's default leaves a core free, which on a 2-core machine
+    // runs every file one after another). Tests inside a file run one after another (no
+    // `concurrent`), so tests/notebooks.test.ts starts one kernel at a time.
+    maxWorkers: Math.max(2, os.availableParallelism()),
     projects: [
       // isolate: false: the unit files share one module cache, so tfjs and its wasm backend load once
       // per worker instead of once per file (that loading was a large share of the unit tests' CPU time).

@@ -31,7 +31,7 @@ export function calculate(a: number, op: Operation, b: number): number | undefin
 export function makeProblem(a: number, op: Operation, b: number): Problem {
   const result = calculate(a, op, b);
   if (result === undefined) {
-    throw new Error(`${a} ${op} ${b} has no whole-number answer in 0..${MAX_NUMBER}.`);
+    throw new Error(`${numberToWords(a)} ${OPERATOR_TEXT[op]} ${numberToWords(b)} has no whole-number answer in 0..${MAX_NUMBER}.`);
   }
   const question = `${numberToWords(a)} ${OPERATOR_TEXT[op]} ${numberToWords(b)}`;
   return { a, op, b, result, question, answer: numberToWords(result) };

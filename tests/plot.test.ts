@@ -101,6 +101,17 @@ describe("attentionHeatmap", () => {
 });
 
 describe("matrixHeatmap", () => {
+  it("titles its colour bar with the value's name, and centres a red-blue scale on 0 for values of both signs", () => {
+    const signed = matrixHeatmap([[-1, 2]], ["r"], ["a", "b"], { valueName: "entry" }).layout.coloraxis!;
+    expect(signed.colorbar.title?.text).toBe("entry");
+    expect(signed.cmid).toBe(0);
+    expect(signed.colorscale[0][1]).toBe("#b2182b"); // red at the low end
+    const positive = matrixHeatmap([[1, 2]], ["r"], ["a", "b"]).layout.coloraxis!;
+    expect(positive.cmid).toBeUndefined();
+    expect(positive.colorscale[0][1]).toBe("#f7fbff"); // the blues
+    expect(matrixHeatmap([[-1, 2]], ["r"], ["a", "b"], { zmin: -1, zmax: 2 }).layout.coloraxis!.cmid).toBeUndefined(); // a range given: as asked
+  });
+
   it("names rows, columns and values as asked and leaves the colour range to the data", () => {
     const fig = matrixHeatmap([[1, -2], [3, 4]], ["a", "b"], ["c", "d"], { rowTitle: "r", colTitle: "c", valueName: "v" });
     const trace = heatmap(fig);
@@ -518,6 +529,26 @@ describe("heatmapGrid with many heads", () => {
       });
     });
   }
+});
+
+describe("heatmapGrid values in the cells", () => {
+  const grid = (t: number) => [Array.from({ length: 4 }, (_, h) => weights(h, t))];
+  const tokens = (t: number) => Array.from({ length: t }, (_, i) => `w${i}`);
+
+  it("prints each weight up to the course's 7-token sequences, in cells of at least 24 px with 4 panels a row", () => {
+    const fig = heatmapGrid(grid(7), tokens(7));
+    expect(heatmap(fig).texttemplate).toBe("%{z:.2f}");
+    // as in "wraps ... readable panels": 1,008 px of output, each panel the square in its domain box
+    const plotWidth = 1008 - fig.layout.margin.l - fig.layout.margin.r;
+    const plotHeight = fig.layout.height - fig.layout.margin.t - fig.layout.margin.b;
+    const [x0, x1] = axisOf(fig, "x").domain!;
+    const [y0, y1] = axisOf(fig, "y").domain!;
+    expect(Math.min((x1 - x0) * plotWidth, (y1 - y0) * plotHeight) / 7).toBeGreaterThanOrEqual(24);
+  });
+
+  it("leaves longer sequences without numbers", () => {
+    expect(heatmap(heatmapGrid(grid(8), tokens(8))).texttemplate).toBeUndefined();
+  });
 });
 
 describe("figures saved and reopened in JupyterLab", () => {

@@ -9,6 +9,10 @@ export const EMPTY_CELL_COLOR = "#d9d9d9"; // shows through where a heatmap valu
 export const BLUES: [number, string][] = [
   "#f7fbff", "#deebf7", "#c6dbef", "#9ecae1", "#6baed6", "#4292c6", "#2171b5", "#08519c", "#08306b",
 ].map((color, i, all): [number, string] => [i / (all.length - 1), color]);
+// ColorBrewer "RdBu" for values of both signs: red below 0, white at 0, blue above.
+export const RED_BLUE: [number, string][] = [
+  "#b2182b", "#d6604d", "#f4a582", "#fddbc7", "#f7f7f7", "#d1e5f0", "#92c5de", "#4393c3", "#2166ac",
+].map((color, i, all): [number, string] => [i / (all.length - 1), color]);
 export const FONT_SIZE = 12;
 
 /** Title, height, margins, font and white background; width is left to the notebook output. */

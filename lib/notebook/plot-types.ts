@@ -8,6 +8,7 @@ export interface Title {
   x?: number; // figure titles: where, in paper or container fractions
   xref?: "paper" | "container";
   xanchor?: "left" | "center";
+  side?: "right" | "top" | "bottom"; // colour-bar titles: beside or above the bar
 }
 
 export interface Axis {
@@ -90,6 +91,7 @@ export interface ColorAxis {
   colorscale: [number, string][];
   cmin?: number;
   cmax?: number;
+  cmid?: number; // a diverging scale's middle colour sits here
   colorbar: ColorBar;
 }
 

@@ -3,12 +3,14 @@
 // readable in a notebook beside the file browser.
 import type { Annotation, Axis, Figure, Layout } from "../plot-types";
 import { EMPTY_CELL_COLOR, FONT_SIZE, baseLayout } from "../plot-style";
-import { colorAxis, headLabel, headTraces, labelAxis } from "./heatmap-parts";
+import { ATTENTION_NAMES, colorAxis, headLabel, headTraces, labelAxis } from "./heatmap-parts";
 import type { HeadGridOptions } from "./heatmap";
 
 export const MAX_HEADS_PER_ROW = 4;
-const MAX_TOKENS_FOR_VALUES_IN_GRID = 6; // grid panels are smaller than a single heatmap
-const GRID_PLOT_WIDTH = 640; // px the panels of a row take at most (the figure also has margins)
+const MAX_TOKENS_FOR_VALUES_IN_GRID = 7; // the course's "[START] six times eight = forty eight"; more cells are too small for numbers
+// px the panels of a row take at most: JupyterLab at 1,440 px with the file browser open leaves 1,008 px
+// for a figure, 818 of them inside the margins below
+const GRID_PLOT_WIDTH = 800;
 const MAX_PANEL = 200;
 const MIN_PX_PER_TOKEN = 12; // below this, token labels run into one another
 const GAP_X = 16;
@@ -44,7 +46,7 @@ export function heatmapGrid(grid: number[][][][], tokens: string[], opts: HeadGr
     ...baseLayout(opts.title, plotHeight + margin.t + margin.b),
     margin,
     plot_bgcolor: EMPTY_CELL_COLOR,
-    coloraxis: colorAxis(0, opts.zmax ?? 1),
+    coloraxis: colorAxis(0, opts.zmax ?? 1, ATTENTION_NAMES.valueName),
   };
   const annotations: Annotation[] = [];
   traces.forEach((trace, i) => {

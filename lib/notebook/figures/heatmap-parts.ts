@@ -1,7 +1,7 @@
 // Pieces shared by the heatmap figures (one matrix, a grid of heads, a dropdown of heads):
 // label axes, one heatmap trace, the colour scale, and the checked traces of every head.
 import type { Axis, ColorAxis, HeatmapTrace } from "../plot-types";
-import { BLUES, checkMatrix, escapeLabel, finiteOrNull, range } from "../plot-style";
+import { BLUES, RED_BLUE, checkMatrix, escapeLabel, finiteOrNull, range } from "../plot-style";
 
 /** What rows, columns and values are called on the axes and in the hover text. */
 export interface HeatmapNames {
@@ -61,12 +61,14 @@ export function heatmapTrace(
   };
 }
 
-export function colorAxis(zmin: number | undefined, zmax: number | undefined): ColorAxis {
+/** One colour scale for a figure's heatmaps, titled with what a value is; `signed`: red below 0, blue above, white at 0. */
+export function colorAxis(zmin: number | undefined, zmax: number | undefined, valueName: string, signed = false): ColorAxis {
   return {
-    colorscale: BLUES,
+    colorscale: signed ? RED_BLUE : BLUES,
     ...(zmin !== undefined && { cmin: zmin }),
     ...(zmax !== undefined && { cmax: zmax }),
-    colorbar: { thickness: 14 },
+    ...(signed && { cmid: 0 }),
+    colorbar: { thickness: 14, title: { text: valueName } },
   };
 }
 

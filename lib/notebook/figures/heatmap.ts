@@ -26,7 +26,7 @@ export interface HeatmapOptions {
  * back stretched. Instead the y axis keeps the cells square (scaleanchor) and the heatmap keeps to
  * the left at any width, with its colour bar as a short horizontal strip above it.
  */
-function heatmapLayout(rowLabels: string[], colLabels: string[], opts: HeatmapOptions): Layout {
+function heatmapLayout(rowLabels: string[], colLabels: string[], opts: HeatmapOptions, signed = false): Layout {
   const side = (labelCount: number) => Math.min(460, Math.max(240, 40 * labelCount));
   const base = baseLayout(opts.title, side(rowLabels.length) + 110);
   const margin = { ...base.margin, l: 80, b: 70, t: base.margin.t + COLORBAR_ROOM };
@@ -45,8 +45,11 @@ function heatmapLayout(rowLabels: string[], colLabels: string[], opts: HeatmapOp
       constraintoward: "top",
     },
     coloraxis: {
-      ...colorAxis(opts.zmin, opts.zmax),
-      colorbar: { orientation: "h", thickness: 12, len: 200, lenmode: "pixels", x: 0, xanchor: "left", y: 1.02, yanchor: "bottom" },
+      ...colorAxis(opts.zmin, opts.zmax, opts.valueName ?? "value", signed),
+      colorbar: {
+        orientation: "h", thickness: 12, len: 200, lenmode: "pixels", x: 0, xanchor: "left", y: 1.02, yanchor: "bottom",
+        title: { text: opts.valueName ?? "value", side: "right" },
+      },
     },
   };
 }
@@ -73,9 +76,11 @@ export function matrixHeatmap(
     throw new Error(`matrixHeatmap: the matrix is ${rowLabels.length} x ${colLabels.length}; expected at least 1 x 1.`);
   }
   const showValues = opts.showValues ?? defaultShowValues(rowLabels.length, colLabels.length);
+  const values = matrix.flat().filter(Number.isFinite);
+  const signed = opts.zmin === undefined && values.some((v) => v < 0) && values.some((v) => v > 0); // red below 0, blue above
   return {
     data: [heatmapTrace(matrix, rowLabels, colLabels, names, showValues)],
-    layout: heatmapLayout(rowLabels, colLabels, opts),
+    layout: heatmapLayout(rowLabels, colLabels, opts, signed),
   };
 }
 

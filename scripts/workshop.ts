@@ -17,18 +17,18 @@ export const PLAN: { minutes: number; blocks: readonly Block[] } = {
   minutes: 180,
   blocks: [
     { what: "welcome: every laptop opens notebook 1 (set up the day before)", minutes: 5 },
-    { notebook: "01-calculator", skip: ["Exercise (optional): the loss mask by hand", "Learned positions", "The model's embedding in lib"] },
+    { notebook: "01-calculator", skip: ["Exercise (optional): the loss mask by hand", "The model's embedding in lib"] },
     { notebook: "02-query-key-value", skip: ["The same with lib"] },
     { notebook: "03-causal-masking", skip: ["The same with lib", "The whole model", "Exercise 2: mask by addition, as lib does"] },
     { what: "break", minutes: 10 },
     { notebook: "04-multi-head-attention", skip: ["Why the head count must divide D", "The journey of the tensors"] },
-    { notebook: "05-transformer-block", skip: ["Exercise: the pre-norm block", "What residual connections do to the gradient, measured"] },
+    { notebook: "05-transformer-block", skip: ["Exercise: the pre-norm block"] },
     {
       notebook: "06-training",
       skip: ["Exercise: the masked cross-entropy", "Memorising or generalising?", "Using the model: greedy decoding", "When was the routing learned?", "Saving and loading the trained model"],
       instead: "USE_SHIPPED_MODEL = true: the shipped model replaces the training cell's wait",
     },
-    { notebook: "07-experiments", skip: ["Layers", "Residual connections and the norm", "Where the weights start"], instead: 'LADDER_SOURCE = "shipped" (as committed): no training' },
+    { notebook: "07-experiments", skip: ["Layers", "Where the weights start"], instead: 'LADDER_SOURCE = "shipped" (as committed): no training' },
     { notebook: "08-long-contexts", skip: "all", instead: "after the workshop" },
   ],
 };

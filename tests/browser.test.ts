@@ -282,7 +282,7 @@ describe("the course in a real browser", () => {
     const page = await openNotebook(TRAINING);
     await onFailureScreenshot(page, "06-training", async () => {
       await editConstant(page, "TIME_BUDGET_SECONDS", TRAINING_BUDGET_S);
-      const trainingCell = cellWithLine(page, /livePlot\(\)/).first();
+      const trainingCell = cellWithLine(page, /nb\.trainLive\(/).first();
       const lossPlot = trainingCell.locator(".js-plotly-plot").filter({ has: page.locator(".gtitle", { hasText: /loss/i }) });
       /** Points in the loss curve's first trace, read from the drawn plotly element; undefined until it is drawn. */
       const lossPoints = () =>

@@ -1,13 +1,17 @@
 import * as tf from "@tensorflow/tfjs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { OPERATIONS } from "../lib/data";
-import { LADDER_TABLE_HEADERS, attentionOnTarget, ladderFigure, ladderTableRows, lossCurvesFigure, nextTokenAccuracy } from "../lib/ladder/readings";
+import { LADDER_TABLE_HEADERS, attentionOnTarget, commonestAnswerGuess, headAttention, ladderFigure, ladderTableRows, lossCurvesFigure, nextTokenAccuracy } from "../lib/ladder/readings";
+import { SEEDS, ladderOverSeeds } from "../lib/ladder/results";
+import { SeedRuns, pointsAhead, stepsToLoss } from "../lib/ladder/seed-runs";
+import { trainLadderLive } from "../lib/notebook/ladder-live";
 import { runLadder } from "../lib/ladder/run-ladder";
 import { evaluateUnpadded, modelOf, trainVariant } from "../lib/ladder/train-variant";
 import { LADDER, VARIANTS, LadderSettings, Progress, Variant, VariantResult, checkSettings, LadderOutcome, lossCurveOf, ladderSplit, resultOf, stepsOf, variantParameters } from "../lib/ladder/variants";
 import { answer, evaluate } from "../lib/generate";
 import { DEFAULT_CONFIG, Transformer, makeConfig } from "../lib/model";
 import type { ScatterTrace } from "../lib/notebook/plot";
+import { VOCAB } from "../lib/vocab";
 import { useBackend } from "./helpers";
 
 useBackend();
@@ -174,11 +178,23 @@ describe("evaluation and the mask", () => {
     expect(share).toBeCloseTo(right / counted, 10);
   });
 
+  it("headAttention gives one head's weights on one problem, its tokens and a labelled heatmap", () => {
+    const problem = SOME[0];
+    const { tokens, weights, figure } = headAttention(causal, problem, 0, 1, "title");
+    expect(tokens[0]).toBe("[START]");
+    expect(tokens).toContain("=");
+    expect(weights).toHaveLength(tokens.length);
+    const all = tf.tidy(() => causal.forward([tokens.map((t) => VOCAB.indexOf(t))]).attention[0].arraySync() as number[][][][]);
+    expect(weights).toEqual(all[0][1]);
+    expect(figure.layout.coloraxis?.colorbar?.title?.text).toBe("weight");
+  });
+
   it("leaves no tensors behind", () => {
     const before = tf.memory().numTensors;
     attentionOnTarget(unmasked, SOME);
     nextTokenAccuracy(unmasked, SOME);
     evaluateUnpadded(unmasked, SOME);
+    headAttention(unmasked, SOME[0], 0, 0, "title");
     expect(tf.memory().numTensors).toBe(before);
   });
 });
@@ -200,7 +216,8 @@ describe("table and figures", () => {
     const rows = ladderTableRows(results);
     expect(rows).toHaveLength(2);
     for (const row of rows) expect(row).toHaveLength(LADDER_TABLE_HEADERS.length);
-    expect(rows[0]).toEqual(["course model", "course model changed", "105,509", "1,500", "0.500", "85.0%", "90.0%", "80.0%", "50.0%", "25.0%"]);
+    expect(rows[0]).toEqual(["course model", "course model changed", "105,509", "1,500", "0.50", "85.0%", "90.0%", "80.0%", "50.0%", "25.0%"]);
+    expect(ladderTableRows([{ ...results[0], finalLoss: 0.0000974 }])[0][4]).toBe("0.000097"); // two significant digits, never 0.000
   });
 
   it("draws exact match as variants x operations, first variant on top", () => {
@@ -219,11 +236,61 @@ describe("table and figures", () => {
     const fig = lossCurvesFigure([{ name: "a", curve: lossCurveOf(losses, 100) }, { name: "b", curve: lossCurveOf(losses.slice(0, 7), 100) }]);
     const [a, b] = (fig.data as ScatterTrace[]).filter((trace) => trace.line?.dash !== "dot"); // each panel's own curve, not the grey reference
     expect(fig.layout.annotations?.map((note) => note.text)).toEqual(["a", "b"]);
+    expect(fig.layout.title?.text).toBe("Training loss, each point the mean of 1 to 10 steps (grey: a)");
     expect(a.x).toHaveLength(100);
     expect(a.x[0]).toBe(10);
     expect(a.x[99]).toBe(1000);
     expect(new Set(a.y)).toEqual(new Set([5.5]));
     expect(b.y).toEqual([1, 2, 3, 4, 5, 6, 7]);
+  });
+});
+
+describe("over seeds", () => {
+  it("pairs every variant's shipped runs seed by seed, and this notebook's own run last", () => {
+    const shipped = ladderOverSeeds().find((r) => r.variant === VARIANTS.oneHead)!.runs;
+    const own = { results: [{ variant: VARIANTS.oneHead, heldOut: { accuracy: 0.5 }, finalLoss: 1, lossCurve: { every: 1, means: [1] } }] as LadderOutcome[], seed: 7 };
+    const runs = new SeedRuns(own).runsOf(VARIANTS.oneHead);
+    expect(runs.map((r) => r.label)).toEqual([...SEEDS.map((s) => `seed ${s}`), "this run"]);
+    expect(runs.map((r) => r.accuracy)).toEqual([...shipped.map((r) => r.accuracy), 0.5]);
+    expect(runs[3].seed).toBe(7);
+    const claims = new SeedRuns().claims([VARIANTS.oneHead, VARIANTS.course], "says", (x, c) => x.accuracy < c.accuracy, (x) => percentOf(x.accuracy));
+    expect(claims.map((c) => c.measured)).toEqual(shipped.map((r) => `seed ${r.seed}: ${percentOf(r.accuracy)}`));
+    expect(() => new SeedRuns().runsOf({ name: "mine", change: "", model: {} })).toThrow('No shipped runs of the variant "mine"');
+  });
+
+  it("measures gaps in points from the percentages as printed, and when a loss curve first falls below a level", () => {
+    expect(pointsAhead(0.976, 0.026)).toBe(95);
+    expect(pointsAhead(0.63668, 0.97619)).toBe(-33.9); // 63.7% - 97.6%, not -33.95 rounded
+    const curve = { every: 50, means: [2, 0.5, 0.09, 0.2] };
+    expect(stepsToLoss(curve, 0.1)).toBe(150);
+    expect(stepsToLoss(curve, 0.01)).toBe(Infinity);
+  });
+
+  it("scores always giving the commonest training answer", () => {
+    const { answer, accuracy, perOp } = commonestAnswerGuess(0);
+    const { test } = ladderSplit(0);
+    expect(answer).toBe("zero");
+    expect(accuracy).toBe(test.filter((p) => p.answer === "zero").length / test.length);
+    expect(perOp.plus).toBe(test.filter((p) => p.op === "plus" && p.answer === "zero").length / test.filter((p) => p.op === "plus").length);
+  });
+});
+
+const percentOf = (share: number) => `${(100 * share).toFixed(1)}%`;
+
+describe("trainLadderLive", () => {
+  it("trains the variants, prints a line as each finishes, and returns the results in the order given", async () => {
+    const printed: string[] = [];
+    const log = console.log;
+    console.log = (text: string) => void printed.push(text);
+    try {
+      const variants: Variant[] = [{ name: "small", change: "", model: TINY }, { name: "longer", change: "", model: TINY, stepsFactor: 2 }];
+      const results = await trainLadderLive(variants, QUICK, { threads: 0 });
+      expect(results.map((r) => [r.variant.name, r.steps])).toEqual([["small", 6], ["longer", 12]]);
+      expect(printed.filter((line) => line.includes("held-out exact match"))).toHaveLength(2);
+      expect(printed.some((line) => line.startsWith('plot "Training loss, each point the mean of 1 step (grey: small)": 1 scatter trace'))).toBe(true); // the figure as text outside a kernel, without "longer"
+    } finally {
+      console.log = log;
+    }
   });
 });
 

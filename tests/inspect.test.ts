@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { allProblems, makeProblem, promptIds, splitProblems } from "../lib/data";
 import {
   MAINLY, ROLES, RoleWeights, RoutingSnapshot, attentionOnProblem, headsOf, jobsByOperation, meanByRole, promptRoles, readersPerProblem,
-  roleWeights, routingSeries, routingSnapshot, specialists, typicalProblem, weightOnRole,
+  roleWeights, routingSeries, routingSnapshot, specialists, typicalProblem, weightOnRole, halfwayStep,
 } from "../lib/analysis/inspect";
 import { Transformer } from "../lib/model";
 import { tensorsLeftBy, useBackend } from "./helpers";
@@ -167,5 +167,16 @@ describe("routing during training", () => {
     const model = new Transformer({ ...SMALL, attendTo: "self" }); // "=" reads only itself: no head reads any number
     expect(routingSnapshot(model, TEST.slice(0, 10), 7)).toEqual({ step: 7, shares: [0, 0, 0] });
     model.dispose();
+  });
+});
+
+describe("halfwayStep", () => {
+  it("finds the first step at which a curve has made half its change from start to end, rising or falling", () => {
+    const steps = [0, 100, 200, 300];
+    expect(halfwayStep(steps, [0.2, 0.8, 0.9, 1])).toBe(100);
+    expect(halfwayStep(steps, [0, 0.1, 0.5, 1])).toBe(200);
+    expect(halfwayStep(steps, [3, 2.9, 1.5, 1])).toBe(200);
+    expect(halfwayStep(steps, [0.5, 0.9, 0.1, 0.5])).toBeUndefined(); // ends where it started
+    expect(() => halfwayStep(steps, [1, 2])).toThrow(/4 steps for 2 values/);
   });
 });

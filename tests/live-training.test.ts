@@ -1,7 +1,9 @@
-import { afterAll, describe, expect, it } from "vitest";
+import { afterAll, afterEach, describe, expect, it, vi } from "vitest";
 import { allProblems, splitProblems } from "../lib/data";
 import type { LivePlot } from "../lib/notebook/display";
-import { LiveLine, accuracyFigure, lossFigure, scheduleSizedAt, shippedRun, trainLive } from "../lib/notebook/live-training";
+import {
+  LiveLine, accuracyFigure, decadeRange, evaluationSpacing, lossFigure, lossLog, scheduleSizedAt, shippedRun, trainLive,
+} from "../lib/notebook/live-training";
 import { Transformer } from "../lib/model";
 import type { Figure } from "../lib/notebook/plot";
 import type { ShippedMetadata } from "../lib/ladder/results";
@@ -50,10 +52,11 @@ describe("trainLive", () => {
     const progress = recorder();
     const [loss, accuracy] = [recorder(), recorder()];
     const seen: EvalInfo[] = [];
-    const run = await trainLive(trainer, {
-      test: TEST, evalEvery: 50, timeBudgetSeconds: 2, redrawSeconds: 0,
-      progress: progress.line, lossPlot: loss.plot, accuracyPlot: accuracy.plot, onEval: (info) => seen.push(info),
-    });
+    const run = await trainLive(trainer, TEST, 2, (info, model) => {
+      expect(model).toBe(trainer.model);
+      seen.push(info);
+    }, { redrawSeconds: 0, progress: progress.line, lossPlot: loss.plot, accuracyPlot: accuracy.plot });
+    expect(run.model).toBe(trainer.model);
     expect(run.evals[0].step).toBe(0);
     expect(seen.map((e) => e.step)).toEqual(run.evals.map((e) => e.step));
     expect(run.evals[run.evals.length - 1].step).toBe(trainer.step);
@@ -79,6 +82,61 @@ describe("trainLive", () => {
     expect(run.fit).toBeDefined();
     expect((run.fit as ScheduleFit).totalSteps).toBe(trainer.config.steps);
   });
+
+  it("spaces its evaluations over the sized schedule, so that a short run has several, at round steps after the sizing", async () => {
+    const trainer = tinyTrainer(20);
+    const run = await trainLive(trainer, TEST, 2, undefined, { evaluations: 5, redrawSeconds: 60, progress: recorder().line, lossPlot: recorder().plot, accuracyPlot: recorder().plot });
+    const spacing = evaluationSpacing(trainer.config.steps, 5);
+    const steps = run.evals.map((e) => e.step);
+    expect(steps[0]).toBe(0);
+    expect(steps[steps.length - 1]).toBe(trainer.step);
+    const between = steps.slice(1, -1);
+    expect(between.length).toBeGreaterThanOrEqual(2);
+    expect(between.every((s) => s % spacing === 0 && s > scheduleSizedAt(20))).toBe(true);
+    expect(run.evals.every((e, i) => i === 0 || e.seconds >= run.evals[i - 1].seconds)).toBe(true); // training time runs on across the two calls
+    expect(run.seconds).toBeLessThanOrEqual(2.5);
+  });
+});
+
+describe("evaluationSpacing", () => {
+  it("is about the schedule's length over the evaluations wanted, rounded to 1, 2 or 5 times a power of ten", () => {
+    expect(evaluationSpacing(5000)).toBe(500);
+    expect(evaluationSpacing(2000)).toBe(200);
+    expect(evaluationSpacing(385)).toBe(50);
+    expect(evaluationSpacing(150)).toBe(20);
+    expect(evaluationSpacing(3)).toBe(1);
+  });
+});
+
+describe("lossLog", () => {
+  let printed: string[] = [];
+  afterEach(() => vi.restoreAllMocks());
+  const run = async (losses: number[]) => {
+    printed = [];
+    vi.spyOn(console, "log").mockImplementation((text: string) => void printed.push(text));
+    const log = lossLog(losses.length);
+    for (const loss of losses) await log.add(loss);
+    return log;
+  };
+
+  it("prints the mean loss of every tenth of the loop, then PASS when the last tenth's is clearly below the first's", async () => {
+    const log = await run(Array.from({ length: 100 }, (_, i) => 3 - i / 50)); // 3 down to 1.02
+    expect(log.losses).toHaveLength(100);
+    expect(printed).toHaveLength(11);
+    expect(printed[0]).toBe("step 10 of 100: mean loss of steps 1-10 2.910");
+    expect(printed[9]).toMatch(/^step 100 of 100: mean loss of steps 91-100 1\.110$/);
+    expect(printed[10]).toBe("PASS (your loop): the mean loss fell from 2.910 (the first 10 steps) to 1.110 (the last 10).");
+  });
+
+  it("prints NOT YET when the loss did not fall, and uses the last tenth when the steps do not divide by ten", async () => {
+    await run(Array.from({ length: 25 }, () => 2));
+    expect(printed.filter((l) => l.startsWith("step"))).toHaveLength(10);
+    expect(printed[printed.length - 1]).toMatch(/^NOT YET \(your loop\): the mean loss went from 2\.000 \(the first 2 steps\) to 2\.000 \(the last 2\): it did not fall\.$/);
+  });
+
+  it("names a loop too short to judge", () => {
+    expect(() => lossLog(5)).toThrow(/at least 10, got 5/);
+  });
 });
 
 describe("figures", () => {
@@ -89,6 +147,16 @@ describe("figures", () => {
     expect(mean[0]).toBe(1);
     expect(mean[49]).toBeCloseTo(25.5, 10);
     expect(mean[59]).toBeCloseTo(35.5, 10); // steps 11..60
+  });
+
+  it("gives the loss's log axis a range of whole decades around the data, so that ticks cover every value", () => {
+    expect(decadeRange([1.11, 3.9])).toEqual([1, 10]);
+    expect(decadeRange([0.0012, 3.9, NaN])).toEqual([0.001, 10]);
+    expect(decadeRange([2, 2])).toEqual([1, 10]);
+    expect(decadeRange([])).toBeUndefined();
+    const axis = lossFigure([3.9, 2, 1.11]).layout.yaxis!;
+    expect(Math.min(...axis.tickvals!)).toBeLessThanOrEqual(1.11);
+    expect(Math.max(...axis.tickvals!)).toBeGreaterThanOrEqual(3.9);
   });
 
   it("draws one accuracy curve per operation", () => {
@@ -105,7 +173,11 @@ describe("shippedRun", () => {
     const metadata = { name: "course", steps: 5000, lossCurve: { every: 50, means: [3.5, 1.2, 0.3] } } as ShippedMetadata;
     const [progress, loss] = [recorder(), recorder()];
     const seen: EvalInfo[] = [];
-    const run = shippedRun({ model, metadata }, TEST, { progress: progress.line, lossPlot: loss.plot, onEval: (info) => seen.push(info) });
+    const run = shippedRun(TEST, (info, m) => {
+      expect(m).toBe(model);
+      seen.push(info);
+    }, { progress: progress.line, lossPlot: loss.plot }, () => ({ model, metadata }));
+    expect(run.model).toBe(model);
     expect(progress.lines[0]).toMatch(/^the shipped course model: 5,000 steps/);
     expect(loss.figures[0].data[0].x).toEqual([50, 100, 150]);
     expect(run.evals).toEqual(seen);

@@ -22,10 +22,19 @@ const KERNELSPEC = { name: "tslab", display_name: "TypeScript", language: "types
 /** Notebooks that write files (notebook 6 saves a checkpoint): a restarted kernel meets them, so these also run after a restart. */
 const RESTART = new Set(["06-training.ipynb"]);
 
-/** Constants changed for every pass but the last: the last pass (the saved one) runs the notebook as committed, or with TEST_SETTINGS. */
+/**
+ * Constants changed for every pass but the last, as an instructor changes a knob of the README's
+ * "What to change live" table and runs the notebook, then changes it back and runs it again in the
+ * same kernel; the last pass (the saved one) runs the notebook as committed, or with TEST_SETTINGS.
+ * Notebooks 6 and 8 also get a shorter run here.
+ */
 const RERUN_SETTINGS: Record<string, Record<string, string | number>> = {
+  "01-calculator.ipynb": { D_MODEL: 16 },
+  "02-query-key-value.ipynb": { TEXT: '"seven times six"', WIDTHS: "[4, 16, 64, 256, D]", HEAD: 3 },
+  "03-causal-masking.ipynb": { CHANGE_TO: '"nine"' },
+  "05-transformer-block.ipynb": { DEPTH: 6 },
   "06-training.ipynb": { TIME_BUDGET_SECONDS: 10 },
-  "08-long-contexts.ipynb": { LENGTHS: "[16, 32, 64, 128, 256]" },
+  "08-long-contexts.ipynb": { LENGTHS: "[16, 32, 64, 128, 256]", D: 128 },
 };
 
 /** Constants changed for every pass (RERUN_SETTINGS still win before the last): notebook 6 trains for 240 s as committed; 30 s make a real, if short, run. */

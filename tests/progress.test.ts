@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import {
-  AnswersAt, USEFUL_ACCURACY, answerChanges, finishedLine, measuringLine, progressLine, rightFrom, stepsWithChanges, underTrainedMark, underTrainedWarning,
+  AnswersAt, USEFUL_ACCURACY, answerChanges, finishedLine, measuringLine, progressLine, underTrainedMark, underTrainedWarning,
 } from "../lib/notebook/progress";
 
 // "six times eight" (forty eight) right at 3000, wrong at 3250, right again from 3500: the case a sampled table hid.
@@ -23,16 +23,6 @@ describe("following answers", () => {
     expect(() => answerChanges(HISTORY, 2)).toThrow(/question 2 is not among the 2/);
   });
 
-  it("says from which step an answer stayed right, agreeing with the changes", () => {
-    expect(rightFrom(HISTORY, 0, "forty eight")).toBe(3500);
-    expect(rightFrom(HISTORY, 1, "two")).toBe(3750);
-    expect(rightFrom(HISTORY, 1, "one")).toBeUndefined(); // wrong at the end
-  });
-
-  it("lists the evaluations where any answer changed", () => {
-    expect(stepsWithChanges(HISTORY)).toEqual([0, 250, 3000, 3250, 3500, 3750]);
-    expect(stepsWithChanges([HISTORY[0], { step: 10, answers: ["seven", "one"] }])).toEqual([0]);
-  });
 });
 
 describe("progress and short runs", () => {
@@ -50,7 +40,7 @@ describe("progress and short runs", () => {
   });
 
   it("marks and warns below USEFUL_ACCURACY only, in short lines that offer the shipped model", () => {
-    const shipped = { steps: 5000, heldOutAccuracy: 0.976 };
+    const shipped = { steps: 5000, heldOutAccuracy: 0.976, useShippedKnob: "USE_SHIPPED_MODEL", budgetKnob: "TIME_BUDGET_SECONDS" };
     expect(underTrainedMark(USEFUL_ACCURACY)).toBe("");
     expect(underTrainedWarning(USEFUL_ACCURACY, 900, shipped)).toBeUndefined();
     expect(underTrainedMark(0.198)).toBe("UNDER-TRAINED (19.8% held out) · ");

@@ -35,8 +35,8 @@ describe("checkSteps", () => {
 describe("checkShippedKnobs", () => {
   it("accepts the shipped model's knobs and names each one that differs, with the value to use", () => {
     const shipped = makeConfig(modelFromKnobs(GOOD));
-    expect(() => checkShippedKnobs(GOOD, shipped)).not.toThrow();
-    expect(() => checkShippedKnobs({ ...GOOD, NUM_HEADS: 8, SEED: 1 }, shipped)).toThrow(
+    expect(() => checkShippedKnobs(GOOD, shipped, "USE_SHIPPED_MODEL")).not.toThrow();
+    expect(() => checkShippedKnobs({ ...GOOD, NUM_HEADS: 8, SEED: 1 }, shipped, "USE_SHIPPED_MODEL")).toThrow(
       /^USE_SHIPPED_MODEL = true loads the shipped course model, but NUM_HEADS is 8, SEED is 1\. Set NUM_HEADS = 4, SEED = 0 in the settings cell, or USE_SHIPPED_MODEL = false/,
     );
   });

@@ -9,9 +9,11 @@ describe("checkTakeaway", () => {
     vi.spyOn(console, "log").mockImplementation((text: string) => void printed.push(text));
     const claims = [{ says: "nearly all facts", holds: true, measured: "facts 99.0%" }, { says: "the rules", holds: true, measured: "rules 100.0%" }];
     checkTakeaway(claims);
-    expect(printed[0]).toBe("This run agrees with the takeaway: facts 99.0%; rules 100.0%.");
+    expect(printed[0]).toBe("Measured on this run, the takeaway holds: facts 99.0%; rules 100.0%.");
     checkTakeaway([claims[0], { ...claims[1], holds: false, measured: "rules 40.0%" }]);
-    expect(printed[1]).toBe("NOTE: this run differs from the takeaway above in 1 of 2 points:\n  - the rules: here rules 40.0%");
+    expect(printed[1]).toBe("NOTE: measured on this run, 1 of 2 points differ from the takeaway above:\n  - the rules: here rules 40.0%");
+    checkTakeaway(claims, "the three shipped seeds");
+    expect(printed[2]).toBe("Measured on the three shipped seeds, the takeaway holds: facts 99.0%; rules 100.0%.");
     expect(() => checkTakeaway([])).toThrow(/no claims/);
   });
 });

@@ -161,3 +161,14 @@ export function routingSeries(snapshots: readonly RoutingSnapshot[]): Series[] {
     y: snapshots.map((snap) => snap.shares[r]),
   }));
 }
+
+/**
+ * The first step at which `values` (one per step of `steps`) have made half their change from the
+ * first to the last: when a curve is halfway to where it ends. Undefined when it ends where it started.
+ */
+export function halfwayStep(steps: readonly number[], values: readonly number[]): number | undefined {
+  if (steps.length !== values.length) throw new Error(`halfwayStep: ${steps.length} steps for ${values.length} values.`);
+  const [start, end] = [values[0], values[values.length - 1]];
+  if (end === start) return undefined;
+  return steps[values.findIndex((v) => (v - start) / (end - start) >= 0.5)];
+}

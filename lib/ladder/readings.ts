@@ -1,14 +1,16 @@
 // What the ladder's results show: a table, held-out exact match per variant and operation, the
-// loss curves, and two readings of a trained model (attention on the token it must predict, and
-// next-token accuracy with the whole sequence in view).
+// loss curves, what guessing scores, and readings of a trained model (attention on the token it
+// must predict, one head's attention on one problem, next-token accuracy with the whole sequence in view).
 import * as tf from "@tensorflow/tfjs";
-import { OPERATIONS, Problem, makeBatch } from "../data";
+import { OPERATIONS, Operation, Problem, makeBatch } from "../data";
 import { Transformer } from "../model";
 import { percent } from "../notebook/format";
-import { Figure, lineGrid, matrixHeatmap } from "../notebook/plot";
-import { END_ID } from "../vocab";
-import { LadderOutcome, LossCurve, mean } from "./variants";
+import { Figure, attentionHeatmap, lineGrid, matrixHeatmap } from "../notebook/plot";
+import { END_ID, VOCAB } from "../vocab";
+import { LadderOutcome, LossCurve, ladderSplit, mean } from "./variants";
 
+/** A training loss to two significant digits: 0.0015, 0.000094, 1.7 (a fixed number of decimals would show 0.000). */
+export const formatLoss = (loss: number) => loss.toPrecision(2);
 
 export const LADDER_TABLE_HEADERS = ["variant", "what changes", "parameters", "steps", "final training loss", "held-out exact match", ...OPERATIONS];
 
@@ -19,7 +21,7 @@ export function ladderTableRows(results: readonly LadderOutcome[]): string[][] {
     r.variant.change,
     r.parameters.toLocaleString("en-US"),
     r.steps.toLocaleString("en-US"),
-    r.finalLoss.toFixed(3),
+    formatLoss(r.finalLoss),
     percent(r.heldOut.accuracy),
     ...OPERATIONS.map((op) => percent(r.heldOut.perOp[op])),
   ]);
@@ -33,18 +35,44 @@ export function ladderFigure(results: readonly LadderOutcome[], title = "Held-ou
     title, rowTitle: "variant", colTitle: "held-out problems", valueName: "exact match", zmin: 0, zmax: 1, showValues: true,
   });
   const coloraxis = fig.layout.coloraxis!;
-  return { ...fig, layout: { ...fig.layout, coloraxis: { ...coloraxis, colorbar: { ...coloraxis.colorbar, title: { text: "1 = all right" } } } } };
+  const colorbar = { ...coloraxis.colorbar, title: { ...coloraxis.colorbar?.title, text: "1 = all right" } };
+  return { ...fig, layout: { ...fig.layout, coloraxis: { ...coloraxis, colorbar } } };
 }
 
-/** Each variant's training-loss curve (block means of steps, see lossCurveOf) in its own panel, the first curve's in grey behind the others. */
-export function lossCurvesFigure(curves: { name: string; curve: LossCurve }[], title = "Training loss, mean over blocks of steps"): Figure {
+/**
+ * Each variant's training-loss curve (each point the mean of a stretch of steps, see lossCurveOf)
+ * in its own panel, the first curve's in grey behind the others.
+ */
+export function lossCurvesFigure(curves: { name: string; curve: LossCurve }[]): Figure {
   const series = curves.map(({ name, curve }) => ({
-    name, x: curve.means.map((_, i) => (i + 1) * curve.every), y: curve.means, // each block at its last step
+    name, x: curve.means.map((_, i) => (i + 1) * curve.every), y: curve.means, // each mean at the last step it covers
   }));
+  const every = [...new Set(curves.map(({ curve }) => curve.every))].sort((a, b) => a - b);
+  const stretch = every.length === 1 ? `${every[0]}` : `${every[0]} to ${every[every.length - 1]}`;
   const [reference] = series;
   return lineGrid(series.map((s, i) => ({ title: s.name, series: i === 0 ? [s] : [s, reference] })), {
-    title: `${title} (grey: ${reference.name})`, xTitle: "step", yTitle: "loss (log scale)", logY: true,
+    title: `Training loss, each point the mean of ${stretch} step${stretch === "1" ? "" : "s"} (grey: ${reference.name})`,
+    xTitle: "step", yTitle: "loss (log scale)", logY: true,
   });
+}
+
+/** One head's attention weights [T][T] on one problem (query rows top-down), with its tokens and heatmap. */
+export function headAttention(model: Transformer, problem: Problem, layer: number, head: number, title: string): { tokens: string[]; weights: number[][]; figure: Figure } {
+  const batch = makeBatch([problem]);
+  const tokens = batch.inputs[0].map((id) => VOCAB[id]);
+  const weights = tf.tidy(() => model.forward(batch.inputs).attention[layer].arraySync() as number[][][][])[0][head]; // [1, H, T, T] -> [T, T]
+  return { tokens, weights, figure: attentionHeatmap(weights, tokens, tokens, { title }) };
+}
+
+/** What always giving the commonest answer of the seed's training problems scores on its held-out problems, overall and per operation. */
+export function commonestAnswerGuess(seed: number): { answer: string; accuracy: number; perOp: Record<Operation, number> } {
+  const { train, test } = ladderSplit(seed);
+  const counts = new Map<string, number>();
+  for (const p of train) counts.set(p.answer, (counts.get(p.answer) ?? 0) + 1);
+  const [answer] = [...counts].reduce((a, b) => (b[1] > a[1] ? b : a));
+  const share = (problems: readonly Problem[]) => problems.filter((p) => p.answer === answer).length / problems.length;
+  const perOp = Object.fromEntries(OPERATIONS.map((op) => [op, share(test.filter((p) => p.op === op))])) as Record<Operation, number>;
+  return { answer, accuracy: share(test), perOp };
 }
 
 /**

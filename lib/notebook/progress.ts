@@ -35,10 +35,12 @@ export function underTrainedMark(heldOutAccuracy: number): string {
   return heldOutAccuracy >= USEFUL_ACCURACY ? "" : `UNDER-TRAINED (${percent(heldOutAccuracy)} held out) · `;
 }
 
-/** What a learner can do instead of waiting: a trained model that ships with the course. */
+/** What a learner can do instead of waiting: a trained model that ships with the course, and the settings that choose it or a longer run. */
 export interface ShippedAlternative {
   steps: number;
   heldOutAccuracy: number;
+  useShippedKnob: string; // the notebook's setting that loads it
+  budgetKnob: string; // the notebook's setting for a longer run
 }
 
 /**
@@ -51,8 +53,8 @@ export function underTrainedWarning(heldOutAccuracy: number, step: number, shipp
     `UNDER-TRAINED: after ${count(step)} steps the model answers ${percent(heldOutAccuracy)} of held-out problems`,
     `exactly (a model worth reading is above ${(100 * USEFUL_ACCURACY).toFixed(0)}%). What follows describes a model that is`,
     `still learning: its answers, heads and groups are a snapshot of training, not what the calculator learns.`,
-    `To read a trained model now, set USE_SHIPPED_MODEL = true in the settings cell: the course model`,
-    `trained for ${count(shipped.steps)} steps (${percent(shipped.heldOutAccuracy)} held out). Or raise TIME_BUDGET_SECONDS.`,
+    `To read a trained model now, set ${shipped.useShippedKnob} = true in the settings cell: the course model`,
+    `trained for ${count(shipped.steps)} steps (${percent(shipped.heldOutAccuracy)} held out). Or raise ${shipped.budgetKnob}.`,
   ];
 }
 
@@ -76,14 +78,3 @@ export function answerChanges(history: readonly AnswersAt[], index: number): Ans
   return changes;
 }
 
-/** The first step from which the answer to question `index` is `correct` at every later evaluation; undefined if it is wrong at the last. */
-export function rightFrom(history: readonly AnswersAt[], index: number, correct: string): number | undefined {
-  const changes = answerChanges(history, index);
-  const last = changes[changes.length - 1];
-  return last !== undefined && last.answer === correct ? last.step : undefined;
-}
-
-/** The steps at which at least one followed answer changed (the first evaluation included). */
-export function stepsWithChanges(history: readonly AnswersAt[]): number[] {
-  return history.filter((h, i) => i === 0 || h.answers.some((a, q) => a !== history[i - 1].answers[q])).map((h) => h.step);
-}

@@ -34,15 +34,16 @@ export function checkSeconds(name: string, value: number): number {
 }
 
 /**
- * With USE_SHIPPED_MODEL the model knobs must describe the shipped model: SEED also fixes the
- * held-out problems, which must be the ones it never trained on. An error names the knob to change.
+ * When the notebook loads the shipped model (its setting `useShippedKnob`), the model knobs must
+ * describe that model: SEED also fixes the held-out problems, which must be the ones it never
+ * trained on. An error names the knob to change.
  */
-export function checkShippedKnobs(knobs: ModelKnobs, shipped: ModelConfig): void {
+export function checkShippedKnobs(knobs: ModelKnobs, shipped: ModelConfig, useShippedKnob: string): void {
   const wrong = (Object.entries(FIELD_OF) as [keyof ModelKnobs, keyof ModelConfig][]).filter(([knob, field]) => knobs[knob] !== shipped[field]);
   if (wrong.length === 0) return;
   const want = wrong.map(([knob, field]) => `${knob} = ${shipped[field]}`).join(", ");
   const got = wrong.map(([knob]) => `${knob} is ${knobs[knob]}`).join(", ");
-  throw new Error(`USE_SHIPPED_MODEL = true loads the shipped course model, but ${got}. Set ${want} in the settings cell, or USE_SHIPPED_MODEL = false to train your own.`);
+  throw new Error(`${useShippedKnob} = true loads the shipped course model, but ${got}. Set ${want} in the settings cell, or ${useShippedKnob} = false to train your own.`);
 }
 
 /** A whole number of steps, 1 or more, or an error naming the knob. */

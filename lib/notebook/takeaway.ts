@@ -1,5 +1,6 @@
 // Notebook takeaways are plain sentences in markdown that hold across seeds; after each one a cell
-// measures this run and says whether it agrees, with a clearly marked note for any claim that does not.
+// measures this run (or the shipped models) and says whether it agrees, with a clearly marked note for
+// any claim that does not.
 
 export interface Claim {
   says: string; // the claim in the markdown's words: "nearly all the facts it trained on"
@@ -21,16 +22,19 @@ export function wrapText(text: string, width = LINE_WIDTH, indent = "  "): strin
   return lines.join("\n");
 }
 
-/** Prints what this run measured when every claim holds, else a NOTE naming each claim that does not. */
-export function checkTakeaway(claims: readonly Claim[]): void {
+/**
+ * Prints what was measured when every claim holds, else a NOTE naming each claim that does not.
+ * `measuredOn` says where the claims were measured when that is not this run ("the three shipped seeds").
+ */
+export function checkTakeaway(claims: readonly Claim[], measuredOn = "this run"): void {
   if (claims.length === 0) throw new Error("checkTakeaway: no claims given; expected at least one.");
   const failing = claims.filter((c) => !c.holds);
   if (failing.length === 0) {
-    console.log(wrapText(`This run agrees with the takeaway: ${claims.map((c) => c.measured).join("; ")}.`));
+    console.log(wrapText(`Measured on ${measuredOn}, the takeaway holds: ${claims.map((c) => c.measured).join("; ")}.`));
     return;
   }
   console.log([
-    `NOTE: this run differs from the takeaway above in ${failing.length} of ${claims.length} points:`,
+    `NOTE: measured on ${measuredOn}, ${failing.length} of ${claims.length} points differ from the takeaway above:`,
     ...failing.map((c) => wrapText(`  - ${c.says}: here ${c.measured}`, LINE_WIDTH, "    ")),
   ].join("\n"));
 }

@@ -98,7 +98,9 @@ export function planMinutes(sections: readonly Section[]): number[] {
     for (const heading of block.skip) {
       if (!own.some((s) => s.heading === heading)) throw new Error(`The workshop plan skips "${heading}" in ${block.notebook}, which has no such heading.`);
     }
-    return Math.round(sum(own.filter((s) => !block.skip.includes(s.heading)).map(minutesOf)));
+    const skipped = own.filter((s) => block.skip.includes(s.heading));
+    const skippedRunSeconds = sum(skipped.map((s) => s.runSeconds)); // its cells still run: later sections need what they define
+    return Math.round(sum(own.filter((s) => !skipped.includes(s)).map(minutesOf)) + skippedRunSeconds / 60);
   });
 }
 
@@ -122,6 +124,9 @@ export function workshopDocument(sections: readonly Section[]): string {
     "leaves in `artifacts/executed/` (each section's run time on the machine that ran the tests). Minutes assume prose read at",
     `${PACE.proseWordsPerMinute} words and code at ${PACE.codeLinesPerMinute} lines a minute, and ${PACE.minutesPerExercise} minutes for an exercise; they include the run times.`,
     "The plan is `PLAN` in `scripts/workshop.ts`; `tests/workshop-doc.test.ts` fails when this page no longer matches the notebooks.",
+    "",
+    "In the room every notebook runs whole (*Run → Run All Cells*): a section left for afterwards is not read or discussed, but its",
+    "cells run, since later ones use what they define; its run time is counted.",
     "",
     "## A 3-hour workshop",
     "",

@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { logTicks } from "../lib/notebook/figures/ticks";
 import {
   Axis, Figure, HeatmapTrace, ScatterTrace, attentionHeatmap, barChart, heatmapDropdown, heatmapGrid, lineChart, lineGrid, matrixHeatmap,
 } from "../lib/notebook/plot";
@@ -459,7 +460,12 @@ describe("log axes", () => {
     const fig = lineChart([{ name: "loss", x: [0, 1], y: [3, 0.3] }], { logY: true, yRange: [0.1, 10] });
     expect(fig.layout.yaxis?.tickvals).toEqual([0.1, 1, 10]);
     const short = lineChart([{ name: "loss", x: [0, 1], y: [3, 0.3] }], { logY: true, yRange: [0.2, 4] });
-    expect(short.layout.yaxis?.tickvals).toEqual([0.2, 0.5, 1, 2]);
+    expect(short.layout.yaxis?.tickvals).toEqual([0.2, 0.5, 1, 2, 4]); // 4, far above 2, gets its own tick
+  });
+
+  it("labels an end of the data that lies far beyond the last round tick", () => {
+    expect(logTicks([0.04, 0.12, 0.33], false)).toEqual([0.05, 0.1, 0.2, 0.33]);
+    expect(logTicks([0.1, 0.25], false)).toEqual([0.1, 0.15, 0.2]); // 0.25 is close to 0.2: no tick of its own
   });
 });
 

@@ -53,8 +53,13 @@ export function logTicks(values: number[], dataTicks: boolean): number[] {
     ticks = candidate;
     if (ticks.length >= MIN_LOG_TICKS) break;
   }
-  if (ticks.length >= 2 || min === max) return ticks.length > 0 ? ticks : [min];
-  return linearTicks(min, max);
+  if (ticks.length < 2 && min !== max) return linearTicks(min, max);
+  if (ticks.length === 0) return [min];
+  // An end of the data far beyond the last round tick gets a tick of its own (two digits), so it can be read off.
+  const rounded = (v: number) => Number(v.toPrecision(2));
+  const low = min < ticks[0] / MIN_DATA_TICK_RATIO ? [rounded(min)] : [];
+  const high = max > ticks[ticks.length - 1] * MIN_DATA_TICK_RATIO ? [rounded(max)] : [];
+  return [...low, ...ticks, ...high];
 }
 
 /** A log axis with `logTicks` over `values`, printed as full numbers ("2,048", "0.05") unless `format` says otherwise. */

@@ -223,11 +223,12 @@ describe("table and figures", () => {
   it("draws exact match as variants x operations, first variant on top", () => {
     const fig = ladderFigure(results);
     const trace = fig.data[0] as { z: number[][] };
-    expect(trace.z).toEqual([[0.9, 0.8, 0.5, 0.25, 0.85], [0.9, 0.8, 0.5, 0.25, 0.01]]);
+    expect(trace.z.map((row) => row.map((v) => Number(v.toFixed(6))))).toEqual([[90, 80, 50, 25, 85], [90, 80, 50, 25, 1]]); // percent, as the tables
     expect(fig.layout.yaxis?.ticktext).toEqual(["course model", "no mask"]);
     expect(fig.layout.yaxis?.autorange).toBe("reversed");
     expect(fig.layout.xaxis?.ticktext).toEqual([...OPERATIONS, "all"]);
-    expect(fig.layout.coloraxis).toMatchObject({ cmin: 0, cmax: 1, colorbar: { title: { text: "1 = all right" } } });
+    expect(fig.layout.coloraxis).toMatchObject({ cmin: 0, cmax: 100, colorbar: { title: { text: "% right" } } });
+    expect((fig.data[0] as { texttemplate?: string }).texttemplate).toBe("%{z:.1f}");
   });
 
   it("averages loss curves over blocks so that each has at most the points asked for", () => {

@@ -251,6 +251,18 @@ describe("heatmapDropdown", () => {
   });
 });
 
+describe("long titles", () => {
+  it("break between words after 90 characters, and the figure makes room for each extra line", () => {
+    const long = "UNDER-TRAINED (38.1% held out) · Attention on \"[START] twenty three plus thirty two = fifty five\" (the question and its correct answer)";
+    const fig = lineChart([{ name: "loss", x: [0, 1], y: [2, 1] }], { title: long });
+    const lines = fig.layout.title!.text.split("<br>");
+    expect(lines).toHaveLength(2);
+    expect(Math.max(...lines.map((l) => l.length))).toBeLessThanOrEqual(90);
+    expect(lines.join(" ")).toBe(long);
+    expect(fig.layout.margin!.t).toBe(lineChart([{ name: "loss", x: [0, 1], y: [2, 1] }], { title: "short" }).layout.margin!.t! + 20);
+  });
+});
+
 describe("lineGrid", () => {
   const panel = (title: string, y: number[]) => ({ title, series: [{ name: title, x: [100, 200, 300], y }] });
   const fig = lineGrid([panel("course", [4, 1, 0.1]), ...["a", "b", "c", "d"].map((t) => ({ ...panel(t, [3, 2, 1]), series: [...panel(t, [3, 2, 1]).series, panel("course", [4, 1, 0.1]).series[0]] }))], {

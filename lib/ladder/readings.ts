@@ -30,13 +30,11 @@ export function ladderTableRows(results: readonly LadderOutcome[]): string[][] {
 /** Held-out exact match, one row per variant (top-down in ladder order), one column per operation and overall. */
 export function ladderFigure(results: readonly LadderOutcome[], title = "Held-out exact match"): Figure {
   const columns = [...OPERATIONS, "all"];
-  const matrix = results.map((r) => [...OPERATIONS.map((op) => r.heldOut.perOp[op] ?? NaN), r.heldOut.accuracy]);
-  const fig = matrixHeatmap(matrix, results.map((r) => r.variant.name), columns, {
-    title, rowTitle: "variant", colTitle: "held-out problems", valueName: "exact match", zmin: 0, zmax: 1, showValues: true,
+  const asPercent = (share: number | undefined) => 100 * (share ?? NaN); // as the tables print it
+  const matrix = results.map((r) => [...OPERATIONS.map((op) => asPercent(r.heldOut.perOp[op])), asPercent(r.heldOut.accuracy)]);
+  return matrixHeatmap(matrix, results.map((r) => r.variant.name), columns, {
+    title, rowTitle: "variant", colTitle: "held-out problems", valueName: "% right", valueFormat: ".1f", zmin: 0, zmax: 100, showValues: true,
   });
-  const coloraxis = fig.layout.coloraxis!;
-  const colorbar = { ...coloraxis.colorbar, title: { ...coloraxis.colorbar?.title, text: "1 = all right" } };
-  return { ...fig, layout: { ...fig.layout, coloraxis: { ...coloraxis, colorbar } } };
 }
 
 /**

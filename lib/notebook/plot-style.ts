@@ -15,12 +15,31 @@ export const RED_BLUE: [number, string][] = [
 ].map((color, i, all): [number, string] => [i / (all.length - 1), color]);
 export const FONT_SIZE = 12;
 
+/** Characters of a figure title per line: a longer title is broken between words, so that it fits beside the file browser. */
+export const TITLE_LINE = 90;
+
+/** `title` with "<br>" between words where a line would pass TITLE_LINE characters. */
+export function wrapTitle(title: string): string {
+  const lines: string[] = [];
+  for (const word of title.split(" ")) {
+    const last = lines.length - 1;
+    if (last >= 0 && lines[last].length + 1 + word.length <= TITLE_LINE) lines[last] += ` ${word}`;
+    else lines.push(word);
+  }
+  return lines.join("<br>");
+}
+
+/** The extra room, in px, that a title broken into several lines needs above the plot (0 for one line or none). */
+export function extraTitleRoom(title: string | undefined): number {
+  return title === undefined ? 0 : 20 * (wrapTitle(title).split("<br>").length - 1);
+}
+
 /** Title, height, margins, font and white background; width is left to the notebook output. */
 export function baseLayout(title: string | undefined, height: number): Layout {
   return {
-    ...(title !== undefined && { title: { text: title } }),
+    ...(title !== undefined && { title: { text: wrapTitle(title) } }),
     height,
-    margin: { l: 60, r: 30, t: title !== undefined ? 50 : 20, b: 50 },
+    margin: { l: 60, r: 30, t: (title !== undefined ? 50 : 20) + extraTitleRoom(title), b: 50 },
     font: { size: FONT_SIZE },
     paper_bgcolor: "white",
     plot_bgcolor: "white",

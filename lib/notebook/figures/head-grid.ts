@@ -2,7 +2,7 @@
 // takes one row of panels, or several when it has more than 4 heads, so that 8 or 16 heads stay
 // readable in a notebook beside the file browser.
 import type { Annotation, Axis, Figure, Layout } from "../plot-types";
-import { EMPTY_CELL_COLOR, FONT_SIZE, baseLayout } from "../plot-style";
+import { EMPTY_CELL_COLOR, FONT_SIZE, baseLayout, extraTitleRoom } from "../plot-style";
 import { ATTENTION_NAMES, colorAxis, headLabel, headTraces, labelAxis } from "./heatmap-parts";
 import type { HeadGridOptions } from "./heatmap";
 
@@ -40,7 +40,7 @@ export function heatmapGrid(grid: number[][][][], tokens: string[], opts: HeadGr
   );
   const plotWidth = cols * panel + (cols - 1) * GAP_X; // the narrowest width at which panels keep their size
   const plotHeight = rows * panel + (rows - 1) * GAP_Y;
-  const margin = { l: 100, r: 90, t: opts.title !== undefined ? 80 : 40, b: 100 };
+  const margin = { l: 100, r: 90, t: (opts.title !== undefined ? 80 : 40) + extraTitleRoom(opts.title), b: 100 };
 
   const layout: Layout = {
     ...baseLayout(opts.title, plotHeight + margin.t + margin.b),

@@ -43,6 +43,7 @@ export function heatmapTrace(
   colLabels: string[],
   names: HeatmapNames,
   showValues: boolean,
+  valueFormat = ".2f", // d3 format of the printed values
 ): HeatmapTrace {
   const rows = rowLabels.map(escapeLabel);
   const cols = colLabels.map(escapeLabel);
@@ -56,7 +57,7 @@ export function heatmapTrace(
       `${names.rowTitle}: %{customdata[0]}<br>${names.colTitle}: %{customdata[1]}<br>` +
       `${names.valueName}: %{z:.3f}<extra></extra>`,
     hoverongaps: false,
-    ...(showValues && { texttemplate: "%{z:.2f}" }),
+    ...(showValues && { texttemplate: `%{z:${valueFormat}}` }),
     coloraxis: "coloraxis",
   };
 }

@@ -16,6 +16,7 @@ export interface HeatmapOptions {
   rowTitle?: string; // y axis title and hover name of a row, e.g. "query"
   colTitle?: string; // x axis title and hover name of a column, e.g. "key"
   valueName?: string; // hover name of a cell value, e.g. "weight"
+  valueFormat?: string; // d3 format of the printed values (default ".2f")
   showValues?: boolean; // print each value in its cell; default: when both sides have <= 12 labels
 }
 
@@ -32,7 +33,7 @@ function heatmapLayout(rowLabels: string[], colLabels: string[], opts: HeatmapOp
   const margin = { ...base.margin, l: 80, b: 70, t: base.margin.t + COLORBAR_ROOM };
   return {
     ...base,
-    ...(opts.title !== undefined && { title: { text: opts.title, x: 0, xref: "paper", xanchor: "left" } }),
+    ...(base.title && { title: { ...base.title, x: 0, xref: "paper", xanchor: "left" } }),
     height: base.height + COLORBAR_ROOM,
     margin,
     plot_bgcolor: EMPTY_CELL_COLOR,
@@ -79,7 +80,7 @@ export function matrixHeatmap(
   const values = matrix.flat().filter(Number.isFinite);
   const signed = opts.zmin === undefined && values.some((v) => v < 0) && values.some((v) => v > 0); // red below 0, blue above
   return {
-    data: [heatmapTrace(matrix, rowLabels, colLabels, names, showValues)],
+    data: [heatmapTrace(matrix, rowLabels, colLabels, names, showValues, opts.valueFormat)],
     layout: heatmapLayout(rowLabels, colLabels, opts, signed),
   };
 }

@@ -2,7 +2,7 @@
 // compared without drawing them over one another. In each panel the first series is drawn in colour
 // and any others in grey, as references (e.g. every ladder variant against the course model).
 import type { Annotation, Axis, Figure, Layout, ScatterTrace } from "../plot-types";
-import { FONT_SIZE, baseLayout, escapeLabel, finiteOrNull, plainAxis } from "../plot-style";
+import { FONT_SIZE, baseLayout, escapeLabel, finiteOrNull, plainAxis, extraTitleRoom } from "../plot-style";
 import { Series, LineChartOptions } from "./line-chart";
 import { wholeStepTicks } from "./ticks";
 import { valueAxis } from "./value-axis";
@@ -33,7 +33,7 @@ export function lineGrid(panels: Panel[], opts: LineGridOptions = {}): Figure {
   const ys = all.flatMap((s) => s.y).filter((y) => Number.isFinite(y) && (!opts.logY || y > 0));
   const yRange = opts.yRange ?? (ys.length > 0 ? [Math.min(...ys), Math.max(...ys)] as [number, number] : undefined);
   const plotHeight = rows * PANEL_HEIGHT + (rows - 1) * GAP_Y;
-  const margin = { l: 70, r: 30, t: opts.title !== undefined ? 70 : 30, b: 60 };
+  const margin = { l: 70, r: 30, t: (opts.title !== undefined ? 70 : 30) + extraTitleRoom(opts.title), b: 60 };
   const layout: Layout = { ...baseLayout(opts.title, plotHeight + margin.t + margin.b), margin, showlegend: false };
   const annotations: Annotation[] = [];
   const data: ScatterTrace[] = [];

@@ -3,5 +3,6 @@
 export { show, showMatrix, showTable } from "./display";
 export { checkClose, checkExercise } from "./exercise";
 export { checkTakeaway } from "./takeaway";
+export { percent } from "./format";
 export { remake } from "./remake";
 export { barChart, heatmapDropdown, heatmapGrid, lineChart, matrixHeatmap } from "./plot";

@@ -37,6 +37,9 @@ from nbclient.util import ensure_async, run_sync
 KERNEL = "tslab"
 ANSI_ESCAPE = re.compile(r"\x1b\[[0-9;]*m")
 KERNEL_START_TIMEOUT_S = 60
+# Two runners starting kernels at the same moment can be handed the same free port; the kernel that loses
+# never answers, so a kernel that does not start is started again, this many times in all.
+KERNEL_START_ATTEMPTS = 3
 # After a cell's reply nbclient waits this long for its remaining outputs (its default, 4 s, silently
 # dropped hundreds of a 1,500-output burst on a loaded machine); running out of it fails the cell.
 OUTPUT_DRAIN_TIMEOUT_S = 120
@@ -160,13 +163,15 @@ async def execute_passes(nb, name, cwd, timeout, passes, rerun_settings):
         if error:
             raise NotebookFailure(f"{where['prefix']}{cell_label(nb, cell_index)} failed:\n{error}")
 
-    client = NotebookClient(
-        nb, kernel_name=KERNEL, timeout=timeout, allow_errors=True, startup_timeout=KERNEL_START_TIMEOUT_S,
-        iopub_timeout=OUTPUT_DRAIN_TIMEOUT_S, raise_on_iopub_timeout=True,
-        resources={"metadata": {"path": str(cwd)}},
-        on_cell_execute=lambda cell, cell_index: where.update(index=cell_index),
-        on_cell_executed=check_cell,
-    )
+    def new_client():
+        return NotebookClient(
+            nb, kernel_name=KERNEL, timeout=timeout, allow_errors=True, startup_timeout=KERNEL_START_TIMEOUT_S,
+            iopub_timeout=OUTPUT_DRAIN_TIMEOUT_S, raise_on_iopub_timeout=True,
+            resources={"metadata": {"path": str(cwd)}},
+            on_cell_execute=lambda cell, cell_index: where.update(index=cell_index),
+            on_cell_executed=check_cell,
+        )
+    client = new_client()
 
     async def run_cells():
         """Every code cell in order (counted from 1, as in a new kernel), then the tensor count cell; returns its count."""
@@ -182,36 +187,52 @@ async def execute_passes(nb, name, cwd, timeout, passes, rerun_settings):
     final_sources = [cell.source for cell in nb.cells]
     if rerun_settings:
         apply_settings(nb, name, rerun_settings)
-    counts = []
-    async with client.async_setup_kernel():
-        reply = await client.async_wait_for_reply(client.kc.kernel_info())
-        nb.metadata["language_info"] = reply["content"]["language_info"]
-        for number in passes:
-            if len(passes) > 1:
-                where["prefix"] = f"{name}, pass {number} of {len(passes)} ({PASS_NAMES[number]}): "
-            if number == passes[-1]:
-                for cell, source in zip(nb.cells, final_sources):
-                    cell.source = source
-            if number == 3:
-                await ensure_async(client.km.restart_kernel(now=True))
-                await ensure_async(client.kc.wait_for_ready(timeout=KERNEL_START_TIMEOUT_S))
-            try:
-                counts.append(await run_cells())
-            except (CellTimeoutError, DeadKernelError) as error:
-                label = cell_label(nb, where["index"])
-                what = (f"the kernel died during {label}" if isinstance(error, DeadKernelError) else
-                        f"{label}: its outputs did not all arrive within {OUTPUT_DRAIN_TIMEOUT_S} s" if "IOPub" in str(error) else
-                        f"{label} did not finish within {timeout} s")
-                raise NotebookFailure(f"{where['prefix']}{what}") from None
-            if counts[-1] is None and any("@tensorflow/tfjs" in cell.source for cell in nb.cells):
-                raise NotebookFailure(f"{where['prefix']}the notebook imports tfjs but globalThis._tfengine is missing: "
-                                      "this tfjs keeps its engine elsewhere, so the runner cannot count tensors")
-            tensors = [count["numTensors"] if count else 0 for count in counts]
-            if number == 2 and tensors[1] > tensors[0]:
-                raise NotebookFailure(
-                    f"{where['prefix']}tfjs holds {tensors[1]} tensors, {tensors[1] - tensors[0]} more than after the first run "
-                    f"({tensors[0]}): re-running the cells leaks tensors (make them inside tf.tidy or remake())")
-    return counts
+
+    async def run_passes(started):
+        """All passes in one kernel; started["kernel"] turns True once the kernel answers."""
+        counts = []
+        async with client.async_setup_kernel():
+            started["kernel"] = True
+            reply = await client.async_wait_for_reply(client.kc.kernel_info())
+            nb.metadata["language_info"] = reply["content"]["language_info"]
+            for number in passes:
+                if len(passes) > 1:
+                    where["prefix"] = f"{name}, pass {number} of {len(passes)} ({PASS_NAMES[number]}): "
+                if number == passes[-1]:
+                    for cell, source in zip(nb.cells, final_sources):
+                        cell.source = source
+                if number == 3:
+                    await ensure_async(client.km.restart_kernel(now=True))
+                    await ensure_async(client.kc.wait_for_ready(timeout=KERNEL_START_TIMEOUT_S))
+                try:
+                    counts.append(await run_cells())
+                except (CellTimeoutError, DeadKernelError) as error:
+                    label = cell_label(nb, where["index"])
+                    what = (f"the kernel died during {label}" if isinstance(error, DeadKernelError) else
+                            f"{label}: its outputs did not all arrive within {OUTPUT_DRAIN_TIMEOUT_S} s" if "IOPub" in str(error) else
+                            f"{label} did not finish within {timeout} s")
+                    raise NotebookFailure(f"{where['prefix']}{what}") from None
+                if counts[-1] is None and any("@tensorflow/tfjs" in cell.source for cell in nb.cells):
+                    raise NotebookFailure(f"{where['prefix']}the notebook imports tfjs but globalThis._tfengine is missing: "
+                                          "this tfjs keeps its engine elsewhere, so the runner cannot count tensors")
+                tensors = [count["numTensors"] if count else 0 for count in counts]
+                if number == 2 and tensors[1] > tensors[0]:
+                    raise NotebookFailure(
+                        f"{where['prefix']}tfjs holds {tensors[1]} tensors, {tensors[1] - tensors[0]} more than after the first run "
+                        f"({tensors[0]}): re-running the cells leaks tensors (make them inside tf.tidy or remake())")
+        return counts
+
+    for attempt in range(1, KERNEL_START_ATTEMPTS + 1):
+        started = {"kernel": False}
+        try:
+            return await run_passes(started)
+        except RuntimeError as error:  # nbclient's DeadKernelError is one too
+            if started["kernel"]:
+                raise
+            if attempt == KERNEL_START_ATTEMPTS:
+                raise NotebookFailure(f"{name}: the kernel did not start in {attempt} attempts: {error}") from None
+            print(f"{name}: the kernel did not start ({error}); starting another")
+            client = new_client()
 
 
 def describe_counts(counts):

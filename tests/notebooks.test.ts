@@ -10,7 +10,7 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import { NOTEBOOKS_DIR, ROOT } from "../scripts/jupyter-env.mjs";
+import { NOTEBOOKS_DIR, ROOT, VENV_PYTHON } from "../scripts/jupyter-env.mjs";
 import { RunnerResult, runNotebook, settingArgs, stdoutOf } from "./runner-helpers";
 
 const EXECUTED_DIR = path.join(ROOT, "artifacts", "executed");
@@ -255,6 +255,24 @@ describe("notebook runner", () => {
     const tidy = await runCourseNotebook(writeNotebook("tidy.ipynb", cells("tf.tidy(() => tf.zeros([3]).add(1).sum().dataSync()[0])")), path.join(scratch, "out"), { rerun: true });
     expect(tidy.code, tidy.output).toBe(0);
     expect(tidy.output).toContain("tidy.ipynb tensors: 0 (0 bytes) after pass 1, 0 (0 bytes) after pass 2");
+  }, RUNNER_TEST_TIMEOUT_MS);
+
+  test("starts a kernel that did not start again, and after three failed starts names the notebook", async () => {
+    const file = writeNotebook("flaky-start.ipynb", ['console.log("ran");']);
+    const flaky = (failures: number) => {
+      process.env.FAIL_STARTS = String(failures);
+      return runNotebook(file, path.join(scratch, "out"), [], [VENV_PYTHON, path.join(__dirname, "fixtures", "flaky-kernel-start.py")]);
+    };
+    try {
+      const once = await flaky(1);
+      expect(once.code, once.output).toBe(0);
+      expect(once.output).toContain("flaky-start.ipynb: the kernel did not start (Kernel didn't respond in 60 seconds); starting another");
+      const never = await flaky(3);
+      expect(never.code).toBe(1);
+      expect(never.output).toContain("FAIL flaky-start.ipynb: the kernel did not start in 3 attempts");
+    } finally {
+      delete process.env.FAIL_STARTS;
+    }
   }, RUNNER_TEST_TIMEOUT_MS);
 
   test("a cell that sends 1,500 outputs in a burst keeps its kernel and every output (scripts/tslab-kernel.cjs)", async () => {
